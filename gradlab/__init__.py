@@ -1,0 +1,27 @@
+"""gradlab: gradient checking that says where the bug is.
+
+    report = gradlab.check_backprop(forward, backward, X, Y, parameters)
+    print(report)          # verdict, per-parameter differences, worst components, diagnoses
+"""
+from .check import check_backprop, gradient_check
+from .diagnose import Diagnosis
+from .layout import ParameterLayout, dictionary_to_vector, gradients_to_vector, vector_to_dictionary
+from .numeric import (
+    EpsilonSweep,
+    complex_step_difference,
+    epsilon_sweep,
+    numerical_gradient,
+    one_sided_difference,
+    two_sided_difference,
+)
+from .report import GradCheckReport, GradientCheckError
+from .tolerance import TOLERANCES, verdict
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "check_backprop", "gradient_check", "Diagnosis", "ParameterLayout", "dictionary_to_vector",
+    "gradients_to_vector", "vector_to_dictionary", "EpsilonSweep", "complex_step_difference", "epsilon_sweep",
+    "numerical_gradient", "one_sided_difference", "two_sided_difference", "GradCheckReport",
+    "GradientCheckError", "TOLERANCES", "verdict",
+]

@@ -1,0 +1,205 @@
+"""The practical tips, automated: rules that read a report and say what is most likely wrong.
+
+Each rule looks at one pattern in the per-parameter rows (analytic, numerical, parameter value) and returns
+Diagnosis objects. `diagnose` runs them in an order where a more specific explanation claims a parameter
+before a vaguer one can: a random cost voids everything; a constant factor or a missing L2 term explains a
+parameter completely; only what is left is placed in a layer or called isolated.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .tolerance import TOLERANCES
+
+_LAYER = re.compile(r"^[A-Za-z_]*?(\d+)$")
+_FIT = 1e-2  # relative residual under which a pattern (a factor, a multiple of W) explains a parameter
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    kind: str  # scale, sign, layer, regularization, nondeterministic, kink, precision, isolated
+    parameter: str | None  # the one parameter it is about, or None (several, or the whole check)
+    message: str
+    factor: float | None = None  # c for scale and sign; the implied lambd/m for regularization
+    parameters: tuple = ()  # every parameter it concerns
+    layer: int | None = None  # for kind "layer": the layer whose backward step is most likely wrong
+
+    def __post_init__(self):
+        if self.parameter and not self.parameters:
+            object.__setattr__(self, "parameters", (self.parameter,))
+
+    def __str__(self):
+        return self.message
+
+
+def diagnose(report):
+    if not report.meaningful:
+        return [nondeterministic(report)]
+    found = precision(report) + kinks(report)
+    failing = report.failing
+    explained = set()
+    for rule in (regularization, scale_or_sign):
+        for diagnosis in rule(report, [p for p in failing if p not in explained]):
+            found.append(diagnosis)
+            explained.update(diagnosis.parameters)
+    by_layer = layer(report, failing, explained)
+    claimed = explained.union(*(d.parameters for d in by_layer))
+    found += by_layer + [isolated(report, p) for p in failing if p not in claimed]
+    return found
+
+
+def gradient_name(name):
+    return f"d{name}"
+
+
+# -- rules ------------------------------------------------------------------------------------------------
+
+def nondeterministic(report):
+    return Diagnosis("nondeterministic", None,
+                     f"The cost gave different values at the same parameters (they spread over "
+                     f"{report.cost_spread:.3g}): dropout is on, or something random runs in the forward pass. "
+                     "The numerical gradient is then noise and pass/fail means nothing. Set keep_prob = 1.0 "
+                     "(or fix the dropout mask with a seed) for the check, then turn dropout back on.")
+
+
+def precision(report):
+    if report.dtype == "float64":
+        return []
+    tol = TOLERANCES.get(report.dtype, TOLERANCES["float32"])
+    resolution = float(np.finfo(report.dtype).eps)
+    settings = f"epsilon={report.epsilon:g}, threshold={report.threshold:g}"
+    if report.epsilon >= tol.epsilon / 10 and report.threshold >= tol.threshold:
+        return [Diagnosis("precision", None,
+                          f"The cost is computed in {report.dtype} (resolution about {resolution:.1g}); at "
+                          f"{settings} the check is as strict as {report.dtype} allows. Use float64 for a "
+                          "tighter check.")]
+    return [Diagnosis("precision", None,
+                      f"The cost is computed in {report.dtype}, which resolves only about {resolution:.1g} of a "
+                      f"value: a perturbation of {report.epsilon:g} is mostly lost to round-off, so the check "
+                      f"cannot pass at {settings}. Cast parameters and data to float64 (best), or use "
+                      f"epsilon={tol.epsilon:g} with threshold={tol.threshold:g}.")]
+
+
+def kinks(report):
+    found = []
+    c = report.components
+    for k, name in enumerate(report.layout.names):
+        count = int(np.sum(c.kink & (c.parameter == k)))
+        if count:
+            found.append(Diagnosis(
+                "kink", name,
+                f"{count} entr{'y' if count == 1 else 'ies'} of {name} sit at a kink (a ReLU or max exactly at "
+                "its corner): the left and right one-sided differences disagree there, so no derivative "
+                "exists. Not a bug; they are left out of the verdict (difference "
+                f"{report.difference:.3g} without them, {report.difference_including_kinks:.3g} with them)."))
+    return found
+
+
+def scale_or_sign(report, failing):
+    """A gradient that is a constant multiple c of the numerical one: an extra 2, a missing 1/m, a sign."""
+    found = []
+    for name in failing:
+        a, n, _ = report.rows(name)
+        c = _fit(a, n)
+        if c is None or abs(c - 1) < _FIT:
+            continue
+        if abs(c + 1) < _FIT:
+            found.append(Diagnosis("sign", name,
+                                   f"{gradient_name(name)} has the wrong sign: it is -1 x the numerical gradient. "
+                                   "Look for a flipped subtraction (A - Y versus Y - A) or a lost minus.", -1.0))
+        else:
+            found.append(Diagnosis("scale", name, _scale_message(name, c, report.examples), float(c)))
+    return found
+
+
+def regularization(report, failing):
+    """Every dW off by the same multiple of W, and nothing else wrong: the L2 term is missing on one side."""
+    weights = [p for p in report.layout.names if p.startswith("W")]
+    if not any(p in failing for p in weights) or any(p in failing for p in failing if p not in weights):
+        return []
+    gaps, values = zip(*[(a - n, w) for a, n, w in (report.rows(p) for p in weights)])
+    gap, value = np.concatenate(gaps), np.concatenate(values)
+    k = _fit(gap, value)
+    if k is None or abs(k) == 0:
+        return []
+    per_weight = [_fit(g, w) for g, w in zip(gaps, values) if np.linalg.norm(w) > 0]
+    if any(kw is None or abs(kw - k) > 0.05 * abs(k) for kw in per_weight):
+        return []  # one lambda across all layers, or it is not L2
+    implied = f"lambd/m = {abs(k):.4g}" + (f" (lambd = {abs(k) * report.examples:.4g} with m = "
+                                           f"{report.examples})" if report.examples else "")
+    if k < 0:
+        text = (f"Each dW is smaller than the numerical gradient by the same multiple of W ({implied}): "
+                "the backprop leaves out the L2 term. Add (lambd / m) * W to every dW.")
+    else:
+        text = (f"Each dW exceeds the numerical gradient by the same multiple of W ({implied}): the backprop "
+                "has the L2 term but the cost does not (or the backprop adds it twice). Add "
+                "lambd / (2 m) * sum of squared W to the cost.")
+    return [Diagnosis("regularization", None, text, float(abs(k)), parameters=tuple(weights))]
+
+
+def layer(report, failing, explained):
+    """Layers 1..l fail and the layers above pass: backprop carries an error downwards, so look at layer l."""
+    layers = {}
+    for name in report.layout.names:
+        match = _LAYER.match(name)
+        if match:
+            layers.setdefault(int(match.group(1)), []).append(name)
+    if not layers or len(failing) < 2 or set(failing) <= explained:
+        return []
+    bad = {number for number, names in layers.items() if any(p in failing for p in names)}
+    top = max(bad, default=None)
+    if top is None or any(p not in failing for number in layers if number <= top for p in layers[number]):
+        return []
+    if any(p in failing for number in layers if number > top for p in layers[number]):
+        return []
+    above = sorted(n for n in layers if n > top)
+    passing = f"layers {above[0]} to {above[-1]} pass" if len(above) > 1 else (
+        f"layer {above[0]} passes" if above else "no layer passes")
+    members = tuple(p for number in sorted(layers) if number <= top for p in layers[number])
+    return [Diagnosis("layer", None,
+                      f"Every gradient of layers 1 to {top} is wrong and {passing}. Backprop carries an error "
+                      f"from the output towards the input, so the bug is most likely in the backward step of "
+                      f"layer {top}: dZ{top} = dA{top} * g'(Z{top}) (the activation's derivative), the dropout "
+                      f"mask of layer {top}, or dA{top} itself.", parameters=members, layer=top)]
+
+
+def isolated(report, name):
+    return Diagnosis("isolated", name,
+                     f"{gradient_name(name)} disagrees with the numerical gradient (difference "
+                     f"{report.per_parameter[name]:.3g}) while the gradients it shares a dZ with look right: "
+                     f"the bug is in the line that computes {gradient_name(name)} itself (a transposed product, "
+                     "a sum over the wrong axis, a wrong cached value).")
+
+
+# -- helpers ----------------------------------------------------------------------------------------------
+
+def _fit(y, x):
+    """c with y = c x when the residual is small, else None."""
+    xx = float(x @ x)
+    if xx == 0 or not np.any(y):
+        return None
+    c = float(x @ y) / xx
+    return c if np.linalg.norm(y - c * x) <= _FIT * np.linalg.norm(y) else None
+
+
+def _scale_message(name, c, examples):
+    d = gradient_name(name)
+    if examples and abs(c - examples) < _FIT * examples and examples != 1:
+        return (f"{d} is {c:.4g}x too large, and m = {examples}: the 1/m is missing where {d} is computed.")
+    if examples and abs(c * examples - 1) < _FIT:
+        return f"{d} is 1/m = 1/{examples} of what it should be: the 1/m is applied twice."
+    size = f"{_nice(c)}x too large" if abs(c) > 1 else f"{_nice(c)}x what it should be (too small)"
+    return (f"{d} is {size}, the same factor in every entry: a constant is wrong in the line that computes {d} "
+            "(an extra 2, a 4./m where 1./m belongs, a missing or doubled 1/m).")
+
+
+def _nice(c):
+    """2 for 2.0000003, 1/3 for 0.33333, else four digits."""
+    if round(c) and abs(c - round(c)) < 1e-3 * abs(c):
+        return f"{round(c):d}"
+    if round(1 / c) and abs(1 / c - round(1 / c)) < 1e-3 * abs(1 / c):
+        return f"1/{round(1 / c):d}"
+    return f"{c:.4g}"
