@@ -3,8 +3,9 @@
     report = gradlab.check_backprop(forward, backward, X, Y, parameters)
     print(report)          # verdict, per-parameter differences, worst components, diagnoses
 """
-from .check import check_backprop, gradient_check
+from .check import check_backprop, check_network, gradient_check
 from .diagnose import Diagnosis
+from .estimate import CostEstimate, estimate_cost
 from .layout import ParameterLayout, dictionary_to_vector, gradients_to_vector, vector_to_dictionary
 from .numeric import (
     EpsilonSweep,
@@ -15,13 +16,15 @@ from .numeric import (
     two_sided_difference,
 )
 from .report import GradCheckReport, GradientCheckError
+from .tips import check_at_init_and_after_training
 from .tolerance import TOLERANCES, verdict
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "check_backprop", "gradient_check", "Diagnosis", "ParameterLayout", "dictionary_to_vector",
+    "check_backprop", "check_network", "gradient_check", "Diagnosis", "ParameterLayout", "dictionary_to_vector",
     "gradients_to_vector", "vector_to_dictionary", "EpsilonSweep", "complex_step_difference", "epsilon_sweep",
     "numerical_gradient", "one_sided_difference", "two_sided_difference", "GradCheckReport",
-    "GradientCheckError", "TOLERANCES", "verdict",
+    "GradientCheckError", "TOLERANCES", "verdict", "CostEstimate", "estimate_cost",
+    "check_at_init_and_after_training",
 ]

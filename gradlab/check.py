@@ -9,6 +9,7 @@ from . import modes
 from .diagnose import diagnose
 from .report import GradCheckReport
 from .target import CheckTarget, cost_dtype
+from .tips import repeated_check_count
 
 MODES = ("full", "sampled", "directional")
 _REPEATS = 3  # calls at the same theta before anything else: a cost that changes between them is random
@@ -26,6 +27,7 @@ def gradient_check(cost, parameters, gradients, *, epsilon=1e-7, threshold=2e-7,
     examples: m, if known, so that a factor of m reads as a missing 1/m.
     """
     _check_options(epsilon, threshold, mode, samples, directions)
+    in_a_row = repeated_check_count()
     target = CheckTarget(cost, parameters, gradients)
     started = time.perf_counter()
     try:
@@ -46,7 +48,7 @@ def gradient_check(cost, parameters, gradients, *, epsilon=1e-7, threshold=2e-7,
                          "a cost must only read them")
     report = GradCheckReport(target.layout, mode, float(epsilon), float(threshold), dtype.name, measurements,
                              components, cost_at_theta, spread, calls + _REPEATS,
-                             time.perf_counter() - started, examples)
+                             time.perf_counter() - started, examples, in_a_row)
     report.diagnoses = diagnose(report)
     if raise_on_failure:
         report.assert_passed()
@@ -68,6 +70,32 @@ def check_backprop(forward, backward, X, Y, parameters, **options):
         raise TypeError(f"backward must return a dict of gradients (dW1, db1, ...); got {type(gradients).__name__}")
     options.setdefault("examples", _examples(X))
     return gradient_check(lambda p: forward(X, Y, p)[0], parameters, gradients, **options)
+
+
+def check_network(network, X, y, *, epsilon=1e-4, **options):
+    """gradient_check for a network object in the form of Welch Labs' "Neural Networks Demystified".
+
+    The object has getParams() -> flat vector, setParams(vector), computeGradients(X, y) -> flat vector
+    and costFunction(X, y) -> cost; epsilon defaults to theirs (1e-4). The report also carries their metric,
+    `welch_difference` = norm(grad - numgrad) / norm(grad + numgrad) (about 1e-8 or less when right).
+    The network's parameters are set back to what they were, even when the cost raises.
+    """
+    missing = [m for m in ("getParams", "setParams", "computeGradients", "costFunction")
+               if not callable(getattr(network, m, None))]
+    if missing:
+        raise TypeError(f"the network has no method {', '.join(missing)}: check_network needs getParams, "
+                        "setParams, computeGradients and costFunction")
+    original = np.array(network.getParams(), dtype=np.float64)
+    gradients = np.asarray(network.computeGradients(X, y), dtype=np.float64)
+
+    def cost(theta):
+        network.setParams(theta)
+        return network.costFunction(X, y)
+
+    try:
+        return gradient_check(cost, original.copy(), gradients, epsilon=epsilon, **options)
+    finally:
+        network.setParams(original)
 
 
 def _probe(target):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .tips import REPEATED_CHECKS
 from .tolerance import TOLERANCES
 
 _LAYER = re.compile(r"^[A-Za-z_]*?(\d+)$")
@@ -20,7 +21,7 @@ _FIT = 1e-2  # relative residual under which a pattern (a factor, a multiple of 
 
 @dataclass(frozen=True)
 class Diagnosis:
-    kind: str  # scale, sign, layer, regularization, nondeterministic, kink, precision, isolated
+    kind: str  # scale sign layer regularization isolated | nondeterministic kink precision round-off training-loop
     parameter: str | None  # the one parameter it is about, or None (several, or the whole check)
     message: str
     factor: float | None = None  # c for scale and sign; the implied lambd/m for regularization
@@ -37,8 +38,8 @@ class Diagnosis:
 
 def diagnose(report):
     if not report.meaningful:
-        return [nondeterministic(report)]
-    found = precision(report) + kinks(report)
+        return [nondeterministic(report)] + training_loop(report)
+    found = training_loop(report) + precision(report) + kinks(report)
     failing = report.failing
     explained = set()
     for rule in (regularization, scale_or_sign):
@@ -48,6 +49,8 @@ def diagnose(report):
     by_layer = layer(report, failing, explained)
     claimed = explained.union(*(d.parameters for d in by_layer))
     found += by_layer + [isolated(report, p) for p in failing if p not in claimed]
+    if not report.passed and not failing and not any(d.kind == "precision" for d in found):
+        found.append(round_off(report))
     return found
 
 
@@ -63,6 +66,16 @@ def nondeterministic(report):
                      f"{report.cost_spread:.3g}): dropout is on, or something random runs in the forward pass. "
                      "The numerical gradient is then noise and pass/fail means nothing. Set keep_prob = 1.0 "
                      "(or fix the dropout mask with a seed) for the check, then turn dropout back on.")
+
+
+def training_loop(report):
+    if report.checks_in_a_row < REPEATED_CHECKS:
+        return []
+    return [Diagnosis("training-loop", None,
+                      f"This line has run {report.checks_in_a_row} gradient checks in a row, as a training loop "
+                      f"would: each costs {report.calls} cost calls ({report.seconds:.2g} s) where backprop "
+                      "costs about one. Train with backprop; run the check only to debug, at initialization "
+                      "and once more after some training.")]
 
 
 def precision(report):
@@ -83,6 +96,17 @@ def precision(report):
                       f"epsilon={tol.epsilon:g} with threshold={tol.threshold:g}.")]
 
 
+def round_off(report):
+    largest = float(np.max(np.abs(report.measurements.analytic), initial=0.0))
+    noise = np.finfo(report.dtype).eps * abs(report.cost_value) / report.epsilon
+    return Diagnosis("round-off", None,
+                     f"The difference is above the threshold, but no parameter is off by more than round-off: the "
+                     f"gradients are small (the largest is {largest:.2g}) next to the cost ({report.cost_value:.3g}), "
+                     f"and a centred difference carries about {noise:.1g} of round-off per entry at epsilon = "
+                     f"{report.epsilon:g}. This is no evidence of a bug. Check again with a larger epsilon "
+                     f"(1e-5, say), or where the gradients are larger.")
+
+
 def kinks(report):
     found = []
     c = report.components
@@ -91,7 +115,7 @@ def kinks(report):
         if count:
             found.append(Diagnosis(
                 "kink", name,
-                f"{count} entr{'y' if count == 1 else 'ies'} of {name} sit at a kink (a ReLU or max exactly at "
+                f"{count} entr{'y' if count == 1 else 'ies'} of {name} {'sits' if count == 1 else 'sit'} at a kink (a ReLU or max exactly at "
                 "its corner): the left and right one-sided differences disagree there, so no derivative "
                 "exists. Not a bug; they are left out of the verdict (difference "
                 f"{report.difference:.3g} without them, {report.difference_including_kinks:.3g} with them)."))
@@ -141,17 +165,22 @@ def regularization(report, failing):
 
 
 def layer(report, failing, explained):
-    """Layers 1..l fail and the layers above pass: backprop carries an error downwards, so look at layer l."""
+    """Layers 1..l fail and the layers above pass: backprop carries an error downwards, so look at layer l.
+
+    A layer counts as failing when any of its parameters fails (a sampled check may miss the rows of a
+    bug that spare some units), among parameters no more specific rule has explained.
+    """
     layers = {}
     for name in report.layout.names:
         match = _LAYER.match(name)
         if match:
             layers.setdefault(int(match.group(1)), []).append(name)
-    if not layers or len(failing) < 2 or set(failing) <= explained:
+    unexplained = [p for p in failing if p not in explained]
+    if len(unexplained) < 2:
         return []
-    bad = {number for number, names in layers.items() if any(p in failing for p in names)}
+    bad = {number for number, names in layers.items() if any(p in unexplained for p in names)}
     top = max(bad, default=None)
-    if top is None or any(p not in failing for number in layers if number <= top for p in layers[number]):
+    if top is None or any(number not in bad for number in layers if number <= top):
         return []
     if any(p in failing for number in layers if number > top for p in layers[number]):
         return []
@@ -160,7 +189,7 @@ def layer(report, failing, explained):
         f"layer {above[0]} passes" if above else "no layer passes")
     members = tuple(p for number in sorted(layers) if number <= top for p in layers[number])
     return [Diagnosis("layer", None,
-                      f"Every gradient of layers 1 to {top} is wrong and {passing}. Backprop carries an error "
+                      f"The gradients of layers 1 to {top} are wrong and {passing}. Backprop carries an error "
                       f"from the output towards the input, so the bug is most likely in the backward step of "
                       f"layer {top}: dZ{top} = dA{top} * g'(Z{top}) (the activation's derivative), the dropout "
                       f"mask of layer {top}, or dA{top} itself.", parameters=members, layer=top)]

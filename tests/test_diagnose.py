@@ -1,0 +1,177 @@
+import numpy as np
+import pytest
+
+import gradlab
+from gradlab import bugs, course, models
+
+
+def check(s, **options):
+    return gradlab.check_backprop(s.forward, s.backward, s.X, s.Y, s.parameters, **options)
+
+
+def kinds(report):
+    return [d.kind for d in report.diagnoses]
+
+
+def assert_diagnosed(report, bug, layer_dims, m, every_component=True):
+    """The bug's kind is found, on the parameters it affects (a sample may miss some of them)."""
+    affected = set(bug.affected(layer_dims))
+    found = [d for d in report.diagnoses if d.kind == bug.kind]
+    assert found, f"{bug.name}: expected a {bug.kind} diagnosis, got {kinds(report)}"
+    if bug.kind in ("scale", "sign", "isolated"):
+        assert {d.parameter for d in found} <= affected and found
+        if bug.factor(m) is not None:
+            assert all(d.factor == pytest.approx(bug.factor(m), rel=1e-4) for d in found)
+    elif bug.kind == "layer":
+        assert found[0].layer == bug.resolve_layer(layer_dims)
+        assert set(found[0].parameters) == affected
+    elif bug.kind == "regularization":
+        assert set(found[0].parameters) == affected
+    assert set(report.failing) <= affected
+    if every_component:
+        assert set(report.failing) == affected
+        assert {p for d in found for p in d.parameters} == affected
+
+
+@pytest.mark.parametrize("name", sorted(bugs.CATALOGUE))
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_every_catalogued_bug_is_diagnosed_with_its_kind(name, activation):
+    s = bugs.scenario(name, activation=activation)
+    report = check(s)
+    assert not report.passed
+    assert_diagnosed(report, s.bug, s.layer_dims, s.X.shape[1])
+    assert report.worst(1)[0].parameter in s.bug.affected(s.layer_dims)
+
+
+@pytest.mark.parametrize("name", sorted(bugs.CATALOGUE))
+@pytest.mark.parametrize("mode, option", [("sampled", {"samples": 4}), ("directional", {"directions": 3})])
+def test_cheap_modes_find_every_bug(name, mode, option):
+    s = bugs.scenario(name)
+    report = check(s, mode=mode, seed=7, **option)
+    assert not report.passed and report.mode == mode
+    assert_diagnosed(report, s.bug, s.layer_dims, s.X.shape[1], every_component=False)
+    assert report.worst(1)[0].parameter in s.bug.affected(s.layer_dims)
+
+
+def test_the_course_planted_bugs_read_as_w2_times_2_and_b1_times_4():
+    X, Y, parameters = models.course_test_case()
+    for forward, backward in ((models.forward, bugs.course_buggy_backward),
+                              (course.forward_propagation_n, course.buggy_backward_propagation_n)):
+        report = gradlab.check_backprop(forward, backward, X, Y, parameters)
+        factors = {d.parameter: d.factor for d in report.diagnoses if d.kind == "scale"}
+        assert set(factors) == {"W2", "b1"} and kinds(report) == ["scale", "scale"]
+        assert factors["W2"] == pytest.approx(2, rel=1e-6) and factors["b1"] == pytest.approx(4, rel=1e-6)
+        messages = {d.parameter: d.message for d in report.diagnoses}
+        assert messages["W2"].startswith("dW2 is 2x too large") and messages["b1"].startswith("db1 is 4x too large")
+
+
+@pytest.mark.parametrize("activation", models.ACTIVATIONS)
+@pytest.mark.parametrize("layer_dims", [(3, 4, 1), (4, 5, 3, 1), (3, 6, 5, 4, 1)])
+@pytest.mark.parametrize("lambd", [0.0, 0.7])
+def test_no_false_alarms_at_init_and_after_training(activation, layer_dims, lambd):
+    pair = gradlab.check_at_init_and_after_training(layer_dims, activation=activation, lambd=lambd, steps=100,
+                                                    m=16, seed=3, init="xavier" if activation != "relu" else "he")
+    assert pair.costs[-1] < pair.costs[0]
+    for report in (pair.at_init, pair.after_training):
+        if report.passed:
+            assert report.diagnoses == [], kinds(report)
+        else:  # vanishing gradients (a deep sigmoid net): the only thing said is that it is round-off
+            assert kinds(report) == ["round-off"] and report.failing == []
+    # and the advice in that message works: a larger epsilon passes everywhere
+    for parameters in (models.initialize_parameters(layer_dims, seed=3, init="xavier" if activation != "relu" else "he"),):
+        X, Y = models.make_dataset(layer_dims[0], 16, seed=3)
+        forward = lambda X, Y, p: models.forward(X, Y, p, activation=activation, lambd=lambd)  # noqa: E731
+        report = gradlab.check_backprop(forward, models.backward, X, Y, parameters, epsilon=1e-5)
+        assert report.passed and report.diagnoses == []
+
+
+def test_forgotten_l2_gives_the_implied_lambda():
+    s = bugs.scenario("forgotten_l2")
+    (d,) = check(s).diagnoses
+    m = s.X.shape[1]
+    assert d.factor == pytest.approx(0.7 / m, rel=1e-5) and "leaves out the L2 term" in d.message
+
+
+def test_l2_missing_from_the_cost_is_the_other_sign():
+    s = bugs.scenario("dW2_times_2")  # any data; the backprop below is correct but for the cost's L2
+    def forward_without_l2(X, Y, p):
+        return models.forward(X, Y, p, lambd=0.0)
+    def backward_with_l2(X, Y, cache):
+        _, full = models.forward(X, Y, {k: cache[k] for k in cache if k[0] in "Wb"}, lambd=0.7)
+        return models.backward(X, Y, full)
+    report = gradlab.check_backprop(forward_without_l2, backward_with_l2, s.X, s.Y, s.parameters)
+    (d,) = report.diagnoses
+    assert d.kind == "regularization" and "the cost does not" in d.message
+
+
+def test_dropout_makes_the_check_meaningless_until_it_is_off_or_seeded():
+    s = bugs.scenario("dW2_times_2")
+    def forward(X, Y, p):
+        return models.forward(X, Y, p, keep_prob=0.8)  # a fresh mask at every call
+    report = gradlab.check_backprop(forward, models.backward, s.X, s.Y, s.parameters)
+    assert not report.meaningful and not report.passed and report.verdict[0] == "meaningless"
+    assert kinds(report) == ["nondeterministic"] and "keep_prob = 1.0" in report.diagnoses[0].message
+    with models.dropout_disabled():
+        assert gradlab.check_backprop(forward, models.backward, s.X, s.Y, s.parameters).passed
+    def seeded(X, Y, p):
+        return models.forward(X, Y, p, keep_prob=0.8, seed=4)
+    report = gradlab.check_backprop(seeded, models.backward, s.X, s.Y, s.parameters)
+    assert report.passed and report.diagnoses == []
+
+
+def relu_net_at_a_kink():
+    """A ReLU network with Z1[0, 0] exactly 0: b1[0] cancels W1[0] . x0."""
+    X, Y = models.make_dataset(3, 6, seed=2)
+    p = models.initialize_parameters((3, 4, 1), seed=2)
+    p["W1"][0] = [0.5, -0.25, 0.75]
+    X[:, 0] = [1.0, 2.0, 0.5]
+    p["b1"][0, 0] = -(0.5 * 1.0 - 0.25 * 2.0 + 0.75 * 0.5)
+    return X, Y, p
+
+
+def test_kinks_are_flagged_and_left_out_of_the_verdict():
+    X, Y, p = relu_net_at_a_kink()
+    _, cache = models.forward(X, Y, p)
+    assert cache["Z1"][0, 0] == 0.0
+    report = gradlab.check_backprop(models.forward, models.backward, X, Y, p)
+    assert kinds(report) == ["kink", "kink"] and {d.parameter for d in report.diagnoses} == {"W1", "b1"}
+    flagged = {report.layout.locate(i) for i in report.components.position[report.components.kink]}
+    assert flagged and all(name in ("W1", "b1") and index[0] == 0 for name, index in flagged)
+    assert report.passed and report.difference < 2e-7 < report.difference_including_kinks
+    assert all((w.parameter, w.index[0]) not in (("W1", 0), ("b1", 0)) for w in report.worst(5))
+
+
+def test_float32_is_diagnosed_and_the_advice_works():
+    X, Y, p = models.course_test_case()
+    p32 = {k: v.astype(np.float32) for k, v in p.items()}
+    X32 = X.astype(np.float32)
+
+    def forward(X, Y, parameters):
+        A = X
+        for l in (1, 2, 3):
+            Z = parameters[f"W{l}"] @ A + parameters[f"b{l}"]
+            A = np.maximum(Z, 0) if l < 3 else 1 / (1 + np.exp(-Z))
+        cost = np.mean(-Y * np.log(A) - (1 - Y) * np.log(1 - A))
+        return cost.astype(Z.dtype), None
+
+    _, cache = models.forward(X, Y, p)
+    grads = models.backward(X, Y, cache)
+    report = gradlab.check_backprop(forward, lambda *_: grads, X32, Y, p32)
+    assert report.dtype == "float32" and not report.passed
+    (d,) = [d for d in report.diagnoses if d.kind == "precision"]
+    assert "cannot pass" in d.message and "float64" in d.message
+    tol = gradlab.TOLERANCES["float32"]
+    loose = gradlab.check_backprop(forward, lambda *_: grads, X32, Y, p32, epsilon=tol.epsilon, threshold=tol.threshold)
+    assert loose.passed and [d.kind for d in loose.diagnoses] == ["precision"]
+
+
+def test_checks_in_a_training_loop_are_called_out_but_separate_calls_are_not():
+    s = bugs.scenario("dW2_times_2")
+    reports = [gradlab.check_backprop(s.forward, models.backward, s.X, s.Y, s.parameters) for _ in range(6)]
+    assert "training-loop" not in kinds(reports[3]) and "training-loop" in kinds(reports[5])
+
+    def once():
+        return gradlab.check_backprop(s.forward, models.backward, s.X, s.Y, s.parameters)
+    assert all("training-loop" not in kinds(once()) for _ in range(1))
+    separate = [once() for _ in range(6)]  # one call per frame: a function called again, not a loop
+    assert all(r.diagnoses == [] for r in separate)

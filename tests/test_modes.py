@@ -1,0 +1,84 @@
+import numpy as np
+import pytest
+
+import gradlab
+from gradlab import bugs, models
+
+
+@pytest.fixture(scope="module")
+def medium():
+    """A 400-parameter ReLU network with the course's dW2 x2 bug planted."""
+    dims = (10, 20, 8, 1)
+    X, Y = models.make_dataset(dims[0], 24, seed=5)
+    parameters = models.initialize_parameters(dims, seed=5)
+    for l in range(1, len(dims)):
+        parameters[f"b{l}"] += 0.1
+    return X, Y, parameters, bugs.plant("dW2_times_2", layer_dims=dims)
+
+
+def test_workers_give_the_same_numbers_to_the_last_bit(medium):
+    X, Y, parameters, backward = medium
+    one = gradlab.check_backprop(models.forward, backward, X, Y, parameters, workers=1)
+    two = gradlab.check_backprop(models.forward, backward, X, Y, parameters, workers=2)
+    np.testing.assert_array_equal(one.numerical, two.numerical)
+    np.testing.assert_array_equal(one.components.left, two.components.left)
+    assert one.difference == two.difference and one.calls == two.calls
+    assert [d.message for d in one.diagnoses] == [d.message for d in two.diagnoses]
+
+
+def test_an_error_in_a_worker_reaches_the_caller_with_its_place():
+    def cost(p):
+        if p["W1"][1, 1] > 1.0:  # only the worker that perturbs W1[1, 1] upwards meets this
+            raise ArithmeticError("overflow in layer 1")
+        return float(np.sum(p["W1"] ** 2))
+    parameters = {"W1": np.ones((2, 2))}
+    with pytest.raises(ArithmeticError, match="overflow in layer 1") as info:
+        gradlab.gradient_check(cost, parameters, {"dW1": 2 * np.ones((2, 2))}, workers=2)
+    assert any("W1[1, 1]" in note for note in getattr(info.value, "__notes__", []))
+    np.testing.assert_array_equal(parameters["W1"], np.ones((2, 2)))
+
+
+def test_sampled_mode_looks_at_every_parameter_and_says_which_components(medium):
+    X, Y, parameters, backward = medium
+    report = gradlab.check_backprop(models.forward, backward, X, Y, parameters, mode="sampled", samples=3, seed=1)
+    names = [report.layout.locate(i)[0] for i in report.checked]
+    assert sorted(set(names)) == sorted(report.layout.names)
+    assert all(names.count(n) == min(3, np.prod(report.layout.shape(n))) for n in report.layout.names)
+    assert report.calls == 2 * len(report.checked) + 3
+    again = gradlab.check_backprop(models.forward, backward, X, Y, parameters, mode="sampled", samples=3, seed=1)
+    np.testing.assert_array_equal(report.checked, again.checked)  # seeded
+    assert report.failing == ["W2"] and "sample" in str(report)
+
+
+def test_directional_mode_gives_a_verdict_per_parameter_in_a_few_calls(medium):
+    X, Y, parameters, backward = medium
+    report = gradlab.check_backprop(models.forward, backward, X, Y, parameters, mode="directional", directions=3)
+    assert set(report.per_parameter) == set(report.layout.names)
+    assert report.failing == ["W2"]
+    (d,) = report.diagnoses
+    assert d.kind == "scale" and d.factor == pytest.approx(2, rel=1e-5)
+    # a handful of calls per parameter, then a sample of the failing one to name its worst components
+    assert report.calls == 2 * sum(min(3, np.prod(s)) for s in report.layout.shapes) + 2 * 20 + 3
+    assert report.worst(1)[0].parameter == "W2"
+    correct = gradlab.check_backprop(models.forward, models.backward, X, Y, parameters, mode="directional")
+    assert correct.passed and correct.diagnoses == [] and len(correct.components) == 0
+
+
+def test_estimate_cost_counts_the_calls_each_mode_makes(medium):
+    X, Y, parameters, backward = medium
+    cost = lambda p: models.forward(X, Y, p)[0]  # noqa: E731
+    estimate = gradlab.estimate_cost(cost, parameters, samples=4, directions=2)
+    _, cache = models.forward(X, Y, parameters)
+    grads = models.backward(X, Y, cache)
+    for mode in ("full", "sampled", "directional"):
+        report = gradlab.gradient_check(cost, parameters, grads, mode=mode, samples=4, directions=2)
+        assert report.calls == estimate.calls[mode]
+    assert estimate.parameters == report.layout.size
+    assert 0 < estimate.seconds_per_call < 1 and estimate.seconds["full"] > estimate.seconds["directional"]
+    assert "full" in str(estimate)
+
+
+def test_report_carries_calls_and_seconds(medium):
+    X, Y, parameters, backward = medium
+    report = gradlab.check_backprop(models.forward, backward, X, Y, parameters)
+    assert report.calls == 2 * report.layout.size + 3 and report.seconds > 0

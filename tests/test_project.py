@@ -1,0 +1,51 @@
+"""The project's set-up files agree with each other."""
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _name(requirement):
+    return re.split(r"[<>=!~ \[;]", requirement.strip(), maxsplit=1)[0].lower()
+
+
+def test_environment_yml_and_pyproject_name_the_same_runtime_dependencies():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    runtime = {_name(r): r.replace(" ", "") for r in pyproject["project"]["dependencies"]}
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda = {}
+    for entry in env["dependencies"]:
+        if isinstance(entry, str) and _name(entry) not in ("python", "pip"):
+            conda[_name(entry)] = entry.replace(" ", "")
+    assert conda == runtime  # the same packages with the same version bounds
+    assert "conda-forge" in env["channels"]
+    pip_section = next(e["pip"] for e in env["dependencies"] if isinstance(e, dict))
+    assert "." in pip_section  # the package itself, installed with pip
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    quick = readme.split("## Quick start", 1)[1]
+    block = re.search(r"```(?:bash|sh)?\n(.*?)```", quick, re.S).group(1)
+    commands = [line.strip() for line in block.splitlines() if line.strip() and not line.startswith("#")]
+    assert len(commands) == 2
+    ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
+          if line.strip() and not line.startswith("#") and not line.startswith(("set ", "cd "))]
+    assert commands[1] in ci
+
+
+def test_the_readme_example_prints_what_the_readme_shows(capsys):
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## The check in ten lines", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    shown = re.search(r"prints\n\n```\n(.*?)```", section, re.S).group(1)
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    printed = capsys.readouterr().out
+    timing = re.compile(r"cost calls, [0-9.e-]+ s\.")
+    assert timing.sub("", printed).strip() == timing.sub("", shown).strip()
+    difference, w2, factor = eval(code.strip().splitlines()[-1].split("#")[0], namespace)
+    assert (round(difference, 3), round(w2, 3), round(factor, 6)) == (0.285, 0.333, 2.0)
