@@ -100,7 +100,7 @@ def check_network(network, X, y, *, epsilon=1e-4, **options):
 
 def _probe(target):
     """The cost at theta, how much it moves over repeated calls, and the precision it is computed in."""
-    first = target.cost(target.argument if target.argument is not None else float(target.flat[0]))
+    first = target.call()
     value = target.convert(first)
     target.learn_return_type(first)
     values = [value] + [target.evaluate() for _ in range(_REPEATS - 1)]

@@ -49,10 +49,13 @@ class CheckTarget:
         self.convert = _to_float
         self.calls = 0
 
+    def call(self):
+        """The cost at the current theta, as the cost returned it."""
+        return self.cost(float(self.flat[0]) if self.argument is None else self.argument)
+
     def evaluate(self):
         """The cost at the current theta, as a float."""
-        argument = float(self.flat[0]) if self.argument is None else self.argument
-        return self.convert(self.cost(argument))
+        return self.convert(self.call())
 
     def fast_evaluator(self):
         """A bare call for the hot loop, when the cost returns a plain float (no conversion needed)."""
