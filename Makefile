@@ -24,6 +24,8 @@ lab: $(STAMP)  ## open the lessons in JupyterLab
 
 bench: $(STAMP)  ## benchmark tables (not tests)
 	$(BIN)/python benchmarks/modes.py
+	$(BIN)/python benchmarks/widgets.py
+	$(BIN)/python benchmarks/lessons.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis test-artifacts

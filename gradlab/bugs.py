@@ -79,6 +79,15 @@ class Bug:
         kinds = "Wb" if self.reaches in ("all", "below") else self.reaches
         return tuple(f"{p}{k}" for k in layers for p in kinds)
 
+    def code(self, layer_dims=NETWORK, layer=None):
+        """The buggy line as a student would write it, for the layer it is planted in in this network.
+
+        `line` is its template: {l} the layer, {l_next} the one above, {A_prev} the input of layer l.
+        A bug planted in every layer (None) is shown for layer 1.
+        """
+        l = self.resolve_layer(layer_dims, layer) or 1
+        return self.line.format(l=l, l_next=l + 1, A_prev="X" if l == 1 else f"A{l - 1}")
+
     def factor(self, m):
         """Expected analytic/numerical ratio for scale and sign bugs, else None."""
         return None if self.ratio is None else float(self.ratio(m))
@@ -143,50 +152,50 @@ def _same_width_below(dims, l):
 # Bug(name, title, line, explanation, kind, default layer, needs, step replaced, replacement,
 #     which gradients it reaches, expected ratio, reason it cannot be planted)
 _BUGS = [
-    Bug("dW2_times_2", "dW2 doubled", "dW2 = 1./m * np.dot(dZ2, A1.T) * 2",
+    Bug("dW2_times_2", "dW2 doubled", "dW{l} = 1./m * np.dot(dZ{l}, {A_prev}.T) * 2",
         "A stray factor 2 doubles dW2. Only W2 fails the check, with analytic = 2 x numerical.",
         "scale", 2, {}, "weight_gradient",
         lambda self, dZ, A_prev, m, l, cache: 1.0 / m * dZ @ A_prev.T * 2, "W", lambda m: 2.0),
-    Bug("db1_4_over_m", "db1 with 4/m", "db1 = 4./m * np.sum(dZ1, axis=1, keepdims=True)",
+    Bug("db1_4_over_m", "db1 with 4/m", "db{l} = 4./m * np.sum(dZ{l}, axis=1, keepdims=True)",
         "The mean over examples is written 4./m instead of 1./m. Only b1 fails, with analytic = "
         "4 x numerical.", "scale", 1, {}, "bias_gradient",
         lambda self, dZ, m, l, cache: 4.0 / m * np.sum(dZ, axis=1, keepdims=True), "b", lambda m: 4.0),
-    Bug("missing_1_over_m", "dW without 1/m", "dW3 = np.dot(dZ3, A2.T)",
+    Bug("missing_1_over_m", "dW without 1/m", "dW{l} = np.dot(dZ{l}, {A_prev}.T)",
         "The weight gradient sums over the examples instead of averaging. Only that W fails, "
         "with analytic = m x numerical.", "scale", "L", {}, "weight_gradient",
         lambda self, dZ, A_prev, m, l, cache: dZ @ A_prev.T, "W", lambda m: m),
-    Bug("flipped_sign", "output delta with flipped sign", "dZ3 = Y - A3",
+    Bug("flipped_sign", "output delta with flipped sign", "dZ{l} = Y - A{l}",
         "The output delta is minus the right one, and every gradient follows it: all parameters "
         "fail with ratio -1.", "sign", "L", {}, "output_delta",
         lambda self, AL, Y, cache: Y - AL, "all", lambda m: -1.0),
-    Bug("activation_derivative_dropped", "activation derivative dropped", "dZ2 = dA2",
+    Bug("activation_derivative_dropped", "activation derivative dropped", "dZ{l} = dA{l}",
         "The hidden activation's derivative is left out, as if g'(z) were 1 (true only for active "
         "ReLU units or tanh near 0). That layer and all below it fail.", "layer", "L-1", {},
         "activation_backward", lambda self, dA, l, cache: dA * 1.0, "below"),
     Bug("activation_value_as_derivative", "activation used as its own derivative",
-        "dZ2 = np.multiply(dA2, A2)",
+        "dZ{l} = np.multiply(dA{l}, A{l})",
         "dZ is computed with g(Z) instead of g'(Z). The error enters at that layer, so it and "
         "every layer below it fail.", "layer", "L-1", {}, "activation_backward",
         lambda self, dA, l, cache: dA * _g(cache)[0](cache[f"Z{l}"]), "below"),
-    Bug("transposed_weight_gradient", "dW transposed", "dW2 = 1./m * np.dot(A1, dZ2.T)",
+    Bug("transposed_weight_gradient", "dW transposed", "dW{l} = 1./m * np.dot({A_prev}, dZ{l}.T)",
         "The product is taken in the wrong order, giving the transpose of dW. With a square W "
         "nothing crashes, and only that W fails the check.", "isolated", 2, {}, "weight_gradient",
         lambda self, dZ, A_prev, m, l, cache: 1.0 / m * A_prev @ dZ.T, "W", None, _square),
-    Bug("forgotten_l2", "L2 term forgotten", "dW1 = 1./m * np.dot(dZ1, X.T)",
+    Bug("forgotten_l2", "L2 term forgotten", "dW{l} = 1./m * np.dot(dZ{l}, {A_prev}.T)  # in every layer, no + lambd / m * W{l}",
         "The cost has the L2 penalty but the gradients lack lambd/m * W. Every W fails and every "
         "b passes, the signature of a regularization bug.", "regularization", None, {"lambd": 0.7},
         "l2_gradient", lambda self, W, lambd, m, l, cache: np.zeros_like(W), "W"),
-    Bug("dropout_mask_not_applied", "dropout mask missing in backward", "dA2 = np.dot(W3.T, dZ3)",
+    Bug("dropout_mask_not_applied", "dropout mask missing in backward", "dA{l} = np.dot(W{l_next}.T, dZ{l_next})  # no * D{l} / keep_prob",
         "Backward forgets dA2 = dA2 * D2 / keep_prob. That layer and all below it fail (and with "
         "unseeded masks the check fails everywhere).", "layer", "L-1", {"keep_prob": 0.8, "seed": 0},
         "dropout_backward", lambda self, dA, l, cache: dA * 1.0, "below"),
-    Bug("bias_summed_over_all_axes", "db summed over everything", "db1 = 1./m * np.sum(dZ1)",
+    Bug("bias_summed_over_all_axes", "db summed over everything", "db{l} = 1./m * np.sum(dZ{l})",
         "np.sum without axis adds up every unit's delta, and broadcasting hides the wrong shape. "
         "Only that b fails.", "isolated", 1, {}, "bias_gradient",
         lambda self, dZ, m, l, cache: np.full((dZ.shape[0], 1), 1.0 / m * np.sum(dZ)), "b", None,
         _several_units),
     Bug("layer_index_off_by_one", "derivative at the wrong layer",
-        "dZ2 = np.multiply(dA2, np.int64(A1 > 0))",
+        "dZ{l} = np.multiply(dA{l}, np.int64({A_prev} > 0))",
         "The activation derivative of a layer is taken at the layer below's Z. That layer and "
         "every layer below it fail.", "layer", 2, {}, "activation_backward",
         lambda self, dA, l, cache: dA * _g(cache)[1](cache[f"Z{l - 1}"]), "below", None,

@@ -67,7 +67,7 @@ class GradCheckReport:
     calls: int
     seconds: float
     examples: int | None = None  # m, when known: it turns a factor into "a missing 1/m"
-    checks_in_a_row: int = 1  # checks run one after another from the same line (a training loop?)
+    checks_in_a_row: int = 1  # checks one after another from the same line of user code (0: gradlab's own)
     diagnoses: list = field(default_factory=list)
 
     # -- the numbers -------------------------------------------------------------------------------

@@ -15,25 +15,30 @@ from dataclasses import dataclass
 from . import models
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
+_CHECK = os.path.join(_PACKAGE, "check.py")
 REPEATED_CHECKS = 5  # from this many checks in a row at one line on, the report says: a training loop?
 _streak = {"frame": None, "line": None, "count": 0}
 
 
 def repeated_check_count():
-    """How many checks in a row the caller's line has run, counting this one.
+    """How many checks in a row the caller's line has run, counting this one (0: gradlab's own call).
 
-    The caller is the first frame outside gradlab. The frame object itself is compared (and held until
-    the next check, so its memory cannot be reused by another): a loop keeps one frame alive across its
-    iterations, while separate calls (a button clicked again, a cell run again) each get a new frame.
+    The caller is the first frame outside check.py. When that is gradlab itself (a widget, a tip helper
+    that checks before and after training), the loop is the library's, not the student's: it is not
+    counted. Frames are compared as objects (and the last one is held until the next check, so its memory
+    cannot be reused): a loop keeps one frame alive across its iterations, while separate calls (a cell run
+    again) each get a new frame.
     """
     frame = sys._getframe(1)
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE + os.sep):
+    while frame is not None and os.path.abspath(frame.f_code.co_filename) == _CHECK:
         frame = frame.f_back
-    line = frame.f_lineno if frame is not None else None
-    if frame is not None and frame is _streak["frame"] and line == _streak["line"]:
+    if frame is None or os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE + os.sep):
+        _streak.update(frame=None, line=None, count=0)
+        return 0
+    if frame is _streak["frame"] and frame.f_lineno == _streak["line"]:
         _streak["count"] += 1
     else:
-        _streak.update(frame=frame, line=line, count=1)
+        _streak.update(frame=frame, line=frame.f_lineno, count=1)
     return _streak["count"]
 
 

@@ -172,3 +172,11 @@ def test_scenario_fields():
     assert cache["config"].lambd == 0.7 and cache["config"].activation == "tanh"
     again = bugs.scenario("forgotten_l2", m=5, seed=3, activation="tanh")
     assert np.array_equal(again.X, s.X) and np.array_equal(again.parameters["W1"], s.parameters["W1"])
+
+
+def test_code_shows_the_buggy_line_for_the_layer_it_is_planted_in():
+    assert bugs.get("missing_1_over_m").code(bugs.COURSE_NETWORK) == "dW3 = np.dot(dZ3, A2.T)"
+    assert bugs.get("missing_1_over_m").code(bugs.NETWORK) == "dW4 = np.dot(dZ4, A3.T)"
+    assert bugs.get("dW2_times_2").code(bugs.NETWORK, layer=1) == "dW1 = 1./m * np.dot(dZ1, X.T) * 2"
+    for bug in bugs.CATALOGUE.values():
+        assert "{" not in bug.code(bugs.NETWORK)

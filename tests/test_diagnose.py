@@ -175,3 +175,9 @@ def test_checks_in_a_training_loop_are_called_out_but_separate_calls_are_not():
     assert all("training-loop" not in kinds(once()) for _ in range(1))
     separate = [once() for _ in range(6)]  # one call per frame: a function called again, not a loop
     assert all(r.diagnoses == [] for r in separate)
+
+
+def test_checks_that_gradlab_runs_in_its_own_loops_are_not_a_training_loop():
+    pairs = [gradlab.check_at_init_and_after_training((3, 4, 1), steps=5, m=8) for _ in range(4)]
+    assert all(r.checks_in_a_row == 0 and "training-loop" not in kinds(r)
+               for pair in pairs for r in (pair.at_init, pair.after_training))

@@ -1,0 +1,321 @@
+"""Matplotlib figures for the lessons and the widgets: what a check measured, drawn small and fast.
+
+Every function returns a `matplotlib.figure.Figure` built without pyplot, so no global figure state piles up
+in a long-running kernel and nothing depends on the backend. `png` turns a figure into image bytes; `show`
+displays one in a notebook. Figures are small (a widget redraws them on every interaction) and their tick
+labels are plain text: mathtext labels such as 10^{-8} cost more to draw than everything else together.
+"""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+
+from .numeric import METHODS
+
+DPI = 80
+METHOD_COLOURS = {"one-sided": "#d95f02", "two-sided": "#1b9e77", "complex-step": "#7570b3"}
+PARAMETER_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7")
+COMPRESSION = 1  # PNG level: the images are small, and higher levels cost more time than they save bytes
+ERROR_FLOOR = 1e-17  # an error of exactly 0 is drawn here, so that it stays on a log axis
+# fixed margins: a constrained layout measures every label first and doubles the drawing time
+_MARGINS = dict(left=0.15, right=0.97, bottom=0.17, top=0.9)
+
+
+def _plain_power(value, _=None):
+    """1e-08 -> "1e-8", 100 -> "1e2", 1 -> "1": short labels without mathtext."""
+    mantissa, exponent = f"{value:.0e}".split("e")
+    return mantissa if int(exponent) == 0 else f"{mantissa}e{int(exponent)}"
+
+
+_PLAIN = FuncFormatter(_plain_power)
+
+
+def png(fig, dpi=DPI):
+    """The figure as PNG bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": COMPRESSION})
+    return buffer.getvalue()
+
+
+def show(fig, dpi=DPI):
+    """Display a figure in a notebook as an image."""
+    from IPython.display import Image, display
+    display(Image(data=png(fig, dpi)))
+
+
+def _log_axes(ax):
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(LogLocator(base=10, numticks=6))
+        axis.set_minor_locator(NullLocator())
+        axis.set_major_formatter(_PLAIN)
+    ax.tick_params(labelsize=7)
+    ax.grid(True, alpha=0.3)
+
+
+# -- numerical approximation -------------------------------------------------------------------------------
+
+def error_curves(sweep, epsilon=None, methods=None, *, title=None, size=(4.8, 3.0)):
+    """|estimate - derivative| against epsilon on log-log axes, one curve per method; epsilon marked.
+
+    The axes are fixed (the sweep's epsilons, errors from 1e-17 to 100); the curves, legend, title and
+    markers are `fig.gradlab_markers`, so that `show_sweep` and `mark_epsilon` can change them and a widget
+    redraw only them (gradlab.widgets.base.MarkedFigure).
+    """
+    fig = Figure(figsize=size)
+    ax = fig.add_subplot()
+    fig.subplots_adjust(**_MARGINS)
+    _log_axes(ax)
+    ax.set_xlim(sweep.epsilons.min(), sweep.epsilons.max())
+    ax.set_ylim(ERROR_FLOOR / 3, 100)
+    ax.set_xlabel("epsilon", fontsize=8)
+    ax.set_ylabel("error of the estimate", fontsize=8)
+    fig.gradlab_curves = {m: ax.plot([], [], color=METHOD_COLOURS[m], label=m, lw=1.5)[0] for m in METHODS}
+    fig.gradlab_dots = {m: ax.plot([np.nan], [np.nan], "o", color=METHOD_COLOURS[m], ms=6)[0] for m in METHODS}
+    fig.gradlab_line = ax.axvline(1.0, color="black", lw=1, ls="--", visible=False)
+    fig.gradlab_title = ax.set_title("", fontsize=9)
+    fig.gradlab_dynamic = [*fig.gradlab_curves.values(), *fig.gradlab_dots.values(), fig.gradlab_line,
+                           fig.gradlab_title]
+    show_sweep(fig, sweep, methods, title)
+    if epsilon is not None:
+        mark_epsilon(fig, epsilon, {m: _interpolated(sweep, m, epsilon) for m in fig.gradlab_methods})
+    return fig
+
+
+def show_sweep(fig, sweep, methods=None, title=None):
+    """Draw another sweep (over the same epsilons) in an `error_curves` figure."""
+    methods = [m for m in (methods or sweep.errors) if m in sweep.errors]
+    ax = fig.gradlab_line.axes
+    for method, curve in fig.gradlab_curves.items():
+        curve.set_visible(method in methods)
+        fig.gradlab_dots[method].set_visible(method in methods)
+        if method in methods:
+            curve.set_data(sweep.epsilons, np.maximum(sweep.errors[method], ERROR_FLOOR))
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    legend = ax.legend(handles=[fig.gradlab_curves[m] for m in methods], fontsize=7, loc="lower left")
+    legend.set_animated(True)
+    fig.gradlab_title.set_text(title or "")
+    fig.gradlab_methods = methods
+    fig.gradlab_markers = [*fig.gradlab_curves.values(), legend, fig.gradlab_title, fig.gradlab_line,
+                           *fig.gradlab_dots.values()]
+
+
+def mark_epsilon(fig, epsilon, errors):
+    """Move the markers of an `error_curves` figure to epsilon and the given errors (method -> error)."""
+    fig.gradlab_line.set_xdata([epsilon, epsilon])
+    fig.gradlab_line.set_visible(True)
+    for method in fig.gradlab_methods:
+        fig.gradlab_dots[method].set_data([epsilon], [max(errors.get(method, np.nan), ERROR_FLOOR)])
+
+
+def _interpolated(sweep, method, epsilon):
+    return float(np.interp(np.log10(epsilon), np.log10(sweep.epsilons), sweep.errors[method]))
+
+
+# -- parameters as one vector ----------------------------------------------------------------------------
+
+def parameter_strip(layout, position=None, *, size=(6.4, 1.3)):
+    """theta drawn as a bar of coloured segments, one per parameter, with position marked.
+
+    The marker (an arrow and its label) is in `fig.gradlab_markers`.
+    """
+    fig = Figure(figsize=size)
+    ax = fig.add_axes((0.02, 0.14, 0.96, 0.36))
+    for k, name in enumerate(layout.names):
+        block = layout.slice(name)
+        colour = PARAMETER_COLOURS[k % len(PARAMETER_COLOURS)]
+        ax.barh(0, block.stop - block.start, left=block.start, height=1, color=colour, edgecolor="white", lw=1)
+        share = (block.stop - block.start) / layout.size
+        if share >= 0.025:  # a label wider than its block would spill over its neighbours
+            text = f"{name}\n{block.start}:{block.stop}" if share >= 0.06 else name
+            ax.text((block.start + block.stop) / 2, 0, text, ha="center", va="center", fontsize=7,
+                    color="white", fontweight="bold")
+    ax.set_xlim(0, layout.size)
+    ax.set_ylim(-0.5, 0.5)
+    ax.set_axis_off()  # the block labels say where each parameter starts; tick labels would only slow it
+    fig.text(0.02, 0.02, f"theta: {layout.size} numbers, shape ({layout.size}, 1)", fontsize=8)
+    arrow = ax.annotate("", xy=(0.5, 0.5), xytext=(0.5, 1.35), textcoords="data",
+                        arrowprops=dict(arrowstyle="->", color="black", lw=1.5), annotation_clip=False)
+    caption = ax.text(0.5, 1.45, "", ha="center", va="bottom", fontsize=8, clip_on=False)
+    fig.gradlab_markers = [arrow, caption]
+    fig.gradlab_layout = layout
+    mark_position(fig, position)
+    return fig
+
+
+def mark_position(fig, position):
+    """Point the arrow of a `parameter_strip` figure at flat position `position` (None hides it)."""
+    arrow, caption = fig.gradlab_markers
+    visible = position is not None
+    arrow.set_visible(visible)
+    caption.set_visible(visible)
+    if visible:
+        x = position + 0.5
+        arrow.xy, arrow.xyann = (x, 0.5), (x, 1.35)
+        caption.set_position((x, 1.45))
+        caption.set_text(f"theta[{position}] = {fig.gradlab_layout.label(position)}")
+
+
+# -- a check's report --------------------------------------------------------------------------------------
+
+def component_errors(report):
+    """name -> an array of the parameter's shape: each measured component's relative error, NaN elsewhere.
+
+    The numbers are the report's own (its `worst` list over every component), so they match the text.
+    """
+    grids = {name: np.full(shape or (1,), np.nan) for name, shape in zip(report.layout.names,
+                                                                           report.layout.shapes)}
+    for w in report.worst(len(report.components)):
+        grids[w.parameter][w.index or (0,)] = w.relative_error
+    return grids
+
+
+def component_heatmaps(report, *, low=1e-12, high=1.0, height=2.2):
+    """One heatmap per parameter: log10 of each component's relative error; grey where not measured.
+
+    All blocks share one colour scale from `low` to `high`, with the threshold marked on the scale, so a
+    failing parameter stands out as a bright block among dark ones. Everything is drawn in one axes without
+    ticks: separate axes per parameter would take several times as long to draw. The images are in
+    `fig.gradlab_markers`; `fill_heatmaps` puts another report of the same layout into them.
+    """
+    layout = report.layout
+    shapes = [_as_matrix_shape(shape) for shape in layout.shapes]
+    unit = 1.0 / max(rows for rows, _ in shapes)  # one cell size for all blocks, so shapes compare at a glance
+    gap, x = 2.2 * unit, 0.0
+    fig = Figure(figsize=(7.6, height))
+    ax = fig.add_axes((0.01, 0.04, 0.98, 0.8))
+    ax.set_axis_off()
+    cmap, lo, hi = _error_colour_map(), np.log10(low), np.log10(high)
+    images = []
+    for name, (rows, columns) in zip(layout.names, shapes):
+        width = columns * unit
+        images.append(ax.imshow(np.full((rows, columns), np.nan), cmap=cmap, vmin=lo, vmax=hi,
+                                interpolation="nearest", extent=(x, x + width, rows * unit, 0)))
+        ax.text(x + width / 2, -0.04, name, ha="center", va="bottom", fontsize=9)
+        x += width + gap
+    # the colour scale, drawn as one more image with its labels beside it
+    scale = np.linspace(hi, lo, 64).reshape(-1, 1)
+    ax.imshow(scale, cmap=cmap, vmin=lo, vmax=hi, extent=(x, x + 0.6 * unit, 1, 0), interpolation="nearest")
+    at_threshold = (hi - np.log10(report.threshold)) / (hi - lo)
+    for y, text, align in ((0, f"{high:.0e}", "top"), (1, f"{low:.0e}", "bottom"),
+                           (at_threshold, f"threshold {report.threshold:g}", "center")):
+        ax.text(x + 0.8 * unit, y, text, fontsize=7, va=align)
+    ax.plot([x, x + 0.6 * unit], [at_threshold] * 2, color="white", lw=1.5)
+    ax.text(x, -0.04, "relative error", fontsize=8, va="bottom")
+    ax.set_xlim(-0.1 * unit, x + 6.5 * unit)
+    ax.set_ylim(1.02, -0.02)
+    fig.gradlab_markers = images
+    fig.gradlab_limits = (low, high)
+    fill_heatmaps(fig, report)
+    return fig
+
+
+def fill_heatmaps(fig, report):
+    """Show report's component errors in a `component_heatmaps` figure drawn for the same layout."""
+    low, high = fig.gradlab_limits
+    for image, grid in zip(fig.gradlab_markers, component_errors(report).values()):
+        with np.errstate(divide="ignore"):
+            image.set_data(np.log10(np.clip(grid.reshape(_as_matrix_shape(grid.shape)), low, high)))
+
+
+def _as_matrix_shape(shape):
+    """Rows and columns to draw a parameter of this shape as: a scalar is 1 x 1, a vector a column."""
+    if len(shape) == 0:
+        return 1, 1
+    return int(shape[0]), int(np.prod(shape[1:], dtype=np.int64)) if len(shape) > 1 else 1
+
+
+def _error_colour_map():
+    from matplotlib import colormaps
+
+    return colormaps["magma"].with_extremes(bad="#d0d0d0")
+
+
+# -- the practical tips ------------------------------------------------------------------------------------
+
+def check_cost_growth(sizes, seconds, *, highlight=None, size=(4.8, 3.0)):
+    """Seconds of one backprop pass and of each kind of check against n, the number of parameters.
+
+    sizes: n per network; seconds: label -> seconds per network. `highlight` marks one network (an index).
+    """
+    fig = Figure(figsize=size)
+    ax = fig.add_subplot()
+    fig.subplots_adjust(**_MARGINS)
+    _log_axes(ax)
+    styles = ("-o", "--s", "-.^", ":v", "-d")
+    for (label, values), style in zip(seconds.items(), styles):
+        ax.plot(sizes, values, style, label=label, ms=3, lw=1.2)
+    _vertical_marker(fig, ax, None if highlight is None else sizes[highlight])
+    ax.set_xlabel("parameters n (length of theta)", fontsize=8)
+    ax.set_ylabel("seconds", fontsize=8)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def _vertical_marker(fig, ax, x):
+    line = ax.axvline(0 if x is None else x, color="black", lw=1, ls="--", visible=x is not None)
+    fig.gradlab_markers = [line]
+
+
+def mark_x(fig, x):
+    """Move the vertical marker of a `check_cost_growth` or `difference_over_training` figure to x."""
+    line = fig.gradlab_markers[0]
+    line.set_xdata([x, x])
+    line.set_visible(True)
+
+
+def repeated_costs(costs, *, limits=None, size=(4.8, 2.2)):
+    """The cost computed again and again at the same parameters: flat for a function, scattered with dropout.
+
+    limits: the cost axis range; keep it fixed (and use `mark_costs`) to redraw only the points.
+    """
+    fig = Figure(figsize=size)
+    ax = fig.add_subplot()
+    fig.subplots_adjust(left=0.15, right=0.97, bottom=0.22, top=0.86)
+    calls = np.arange(1, len(costs) + 1)
+    line = ax.plot(calls, costs, "o-", ms=3, lw=1)[0]
+    ax.set_xlabel("call number (same parameters every time)", fontsize=8)
+    ax.set_ylabel("cost J", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.grid(True, alpha=0.3)
+    if limits is None:
+        middle, half = (max(costs) + min(costs)) / 2, max((max(costs) - min(costs)) / 2, 0.05) * 1.2
+        limits = (middle - half, middle + half)
+    ax.set_ylim(*limits)
+    caption = ax.set_title("", fontsize=8)
+    fig.gradlab_markers = [line, caption]
+    mark_costs(fig, costs)
+    return fig
+
+
+def mark_costs(fig, costs):
+    """Show new costs in a `repeated_costs` figure."""
+    line, caption = fig.gradlab_markers
+    line.set_data(np.arange(1, len(costs) + 1), costs)
+    caption.set_text(f"{len(costs)} calls, spread (max - min) = {max(costs) - min(costs):.3g}")
+
+
+def difference_over_training(steps, differences, threshold, *, current=None, size=(4.8, 2.8)):
+    """The check's difference after each number of training steps, one curve per backprop; threshold drawn."""
+    fig = Figure(figsize=size)
+    ax = fig.add_subplot()
+    fig.subplots_adjust(**_MARGINS)
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=6))
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.yaxis.set_major_formatter(_PLAIN)
+    for label, values in differences.items():
+        ax.plot(steps, np.maximum(values, ERROR_FLOOR), "o-", label=label, ms=3, lw=1.2)
+    ax.axhline(threshold, color="#cf222e", lw=1, ls=":", label=f"threshold {threshold:g}")
+    _vertical_marker(fig, ax, current)
+    ax.set_xlabel("training steps", fontsize=8)
+    ax.set_ylabel("difference", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7)
+    return fig

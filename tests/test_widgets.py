@@ -1,0 +1,360 @@
+"""The widgets without a browser: set values, click buttons, and look at the state and the outputs."""
+import base64
+import inspect
+
+import ipywidgets
+import numpy as np
+import pytest
+
+import gradlab
+from gradlab import bugs, course, models
+from gradlab import widgets as gw
+from gradlab.widgets.examples import ExampleFunction
+
+
+def picture(area):
+    """The PNG an Output widget shows (exactly one image)."""
+    assert len(area.outputs) == 1 and "gradlab-figure" in area._dom_classes
+    data = base64.b64decode(area.outputs[0]["data"]["image/png"])
+    assert data[:4] == b"\x89PNG"
+    return data
+
+
+def shows_error(widget, text):
+    return (text in widget.error and text in widget.error_area.value
+            and widget.error_area.layout.display != "none")
+
+
+def shows_no_error(widget):
+    return widget.error == "" and widget.error_area.layout.display == "none"
+
+
+# -- epsilon explorer ------------------------------------------------------------------------------------
+
+def test_explorer_opens_on_the_course_example():
+    explorer = gw.EpsilonExplorer()
+    assert explorer.epsilon_slider.description == "epsilon"
+    assert isinstance(explorer.epsilon_slider, ipywidgets.FloatLogSlider)
+    assert explorer.estimates == pytest.approx({"one-sided": 3.0301, "two-sided": 3.0001})
+    assert explorer.errors == pytest.approx({"one-sided": 0.0301, "two-sided": 0.0001})
+    assert explorer.slopes["one-sided"] == pytest.approx(1, abs=0.05)
+    assert explorer.slopes["two-sided"] == pytest.approx(2, abs=0.05)
+    assert "3.0301" in explorer.numbers.value and "3.0001" in explorer.numbers.value
+    assert {"gradlab-widget", "gradlab-epsilon-explorer"} <= set(explorer._dom_classes)
+    picture(explorer.figure)
+    assert shows_no_error(explorer)
+
+
+def test_moving_the_epsilon_slider_moves_the_marker_and_the_numbers():
+    explorer = gw.EpsilonExplorer()
+    before, numbers = picture(explorer.figure), explorer.numbers.value
+    explorer.epsilon_slider.value = 1e-5
+    assert explorer.epsilon == 1e-5
+    assert explorer.errors["two-sided"] < 1e-8 and explorer.errors["one-sided"] == pytest.approx(3e-5, rel=0.01)
+    assert picture(explorer.figure) != before and explorer.numbers.value != numbers
+    explorer.epsilon = 1e-13  # the trait drives the slider too
+    assert explorer.epsilon_slider.value == 1e-13
+    assert explorer.errors["two-sided"] > 1e-5  # round-off: the left arm of the V
+
+
+def test_explorer_precision_function_point_and_toggles():
+    explorer = gw.EpsilonExplorer(epsilon=1e-7)
+    assert explorer.errors["two-sided"] < 1e-8
+    explorer.precision_picker.value = "float32"
+    assert explorer.errors["two-sided"] > 0.1  # float32 cannot resolve epsilon = 1e-7
+    assert explorer.sweep.best_epsilon("two-sided") > 1e-4
+    explorer.method_toggles["complex-step"].value = True
+    assert explorer.methods == ("one-sided", "two-sided", "complex-step")
+    assert explorer.errors["complex-step"] < 1e-12
+    explorer.method_toggles["one-sided"].value = False
+    assert explorer.methods == ("two-sided", "complex-step") and "one-sided" not in explorer.errors
+    explorer.methods = ("one-sided",)
+    assert [t.value for t in explorer.method_toggles.values()] == [True, False, False]
+    explorer.function_picker.value = "sin(theta)"
+    explorer.point_slider.value = 0.5
+    assert explorer.sweep.derivative == pytest.approx(np.cos(0.5))
+    assert "sin" in explorer.formula.value
+
+
+def test_explorer_rejects_unknown_names():
+    explorer = gw.EpsilonExplorer()
+    with pytest.raises(Exception, match="function must be one of"):
+        explorer.function = "cosh"
+    with pytest.raises(Exception, match="methods must come from"):
+        explorer.methods = ("forward",)
+
+
+def test_an_error_in_an_explorer_callback_shows_in_the_widget_and_clears():
+    def broken(theta):
+        raise ArithmeticError("this function cannot be evaluated")
+
+    functions = dict(gw.EXAMPLE_FUNCTIONS, broken=ExampleFunction(broken, lambda t: 1.0, "broken"))
+    explorer = gw.EpsilonExplorer(functions=functions)
+    explorer.function_picker.value = "broken"
+    assert shows_error(explorer, "ArithmeticError: this function cannot be evaluated")
+    explorer.epsilon_slider.value = 1e-4  # still broken: the error stays on show
+    assert shows_error(explorer, "cannot be evaluated")
+    explorer.function_picker.value = "theta^3"
+    assert shows_no_error(explorer) and explorer.errors["two-sided"] < 1e-7
+
+
+# -- parameter vector ------------------------------------------------------------------------------------
+
+def test_parameter_vector_maps_positions_both_ways():
+    parameters = course.course_test_case()[2]
+    view = gw.ParameterVectorView(parameters, position=17)
+    assert (view.parameter, view.index) == ("W1", (4, 1))
+    assert "W1[4, 1]" in view.about.value and view.value == parameters["W1"][4, 1]
+    before = picture(view.figure)
+    view.position_slider.value = 33
+    assert (view.parameter, view.index) == ("W2", (1, 3))
+    assert view.parameter_picker.value == "W2" and [b.value for b in view.index_boxes] == [1, 3]
+    assert "25 + 1 &times; 5 + 3 = 33" in view.about.value and picture(view.figure) != before
+    view.parameter_picker.value = "b2"
+    assert view.position == 40 and view.index == (0, 0)
+    view.index_boxes[0].value = 2
+    assert view.position == 42 and view.position_slider.value == 42
+    view.parameter = "W3"
+    view.index = (0, 2)
+    assert view.position == 45
+    assert shows_no_error(view)
+
+
+def test_parameter_vector_shows_a_bad_index_in_the_widget():
+    view = gw.ParameterVectorView(parameter_layout=gradlab.dictionary_to_vector(course.course_test_case()[2])[1])
+    assert view.value is None
+    view.index = (7, 0)  # W1 has 5 rows
+    assert view.error and view.error_area.layout.display != "none"
+    view.position = 3
+    assert shows_no_error(view) and view.index == (0, 3)
+    with pytest.raises(TypeError):
+        gw.ParameterVectorView()
+
+
+# -- check panel -----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def course_panel():
+    X, Y, parameters = course.course_test_case()
+    return gw.CheckPanel(forward=course.forward_propagation_n, backward=course.buggy_backward_propagation_n,
+                         X=X, Y=Y, parameters=parameters, title="course")
+
+
+def test_check_panel_runs_when_run_check_is_clicked(course_panel):
+    panel = course_panel
+    assert panel.run_button.description == "Run check" and "gradlab-run-check" in panel.run_button._dom_classes
+    assert panel.report is None and "Run check" in panel.report_view.value and panel.heatmaps.outputs == ()
+    panel.run_button.click()
+    report = panel.report
+    assert panel.runs == 1 and report.failing == ["b1", "W2"]
+    assert report.difference == pytest.approx(0.2850931567761623)
+    assert "FAILED" in panel.report_view.value and "dW2 is 2x too large" in panel.report_view.value
+    assert "FAILED" in panel.status.value
+    first = picture(panel.heatmaps)
+    panel.mode_picker.value = "sampled"
+    assert "press Run check again" in panel.status.value
+    panel.run_button.click()
+    assert panel.runs == 2 and panel.report.mode == "sampled" and picture(panel.heatmaps) != first
+    assert shows_no_error(panel)
+
+
+def test_check_panel_epsilon_choices(course_panel):
+    panel = course_panel
+    panel.epsilon_picker.value = 1e-3
+    panel.run()
+    assert panel.report.epsilon == 1e-3
+    panel.epsilon = 2e-6  # a value that is not in the menu joins it
+    assert 2e-6 in [value for _, value in panel.epsilon_picker.options] and panel.epsilon_picker.value == 2e-6
+
+
+def test_check_panel_on_a_cost_and_gradients():
+    panel = gw.CheckPanel(cost=lambda t: t ** 3, parameters=1.0, gradients=3.0, run=True)
+    assert panel.report.passed and panel.report.layout.names == ("theta",)
+    b = np.arange(6.0).reshape(2, 3)
+    panel = gw.CheckPanel(cost=lambda p: float(np.sum(p["b"] ** 2)), parameters={"b": b}, gradients={"db": 3 * b})
+    panel.run()
+    assert not panel.report.passed and panel.report.diagnoses[0].kind == "scale"
+
+
+def test_check_panel_on_the_bug_catalogue():
+    panel = gw.CheckPanel(bugs=["dW2_times_2", "forgotten_l2"])
+    assert panel.bug == "dW2_times_2" and panel.bug_picker.value == "dW2_times_2"
+    panel.run_button.click()
+    assert panel.report.failing == ["W2"]
+    panel.bug_picker.value = "forgotten_l2"
+    panel.run_button.click()
+    assert [d.kind for d in panel.report.diagnoses] == ["regularization"]
+    with pytest.raises(Exception, match="bug must be one of"):
+        panel.bug = "flipped_sign"
+    single = gw.CheckPanel(bug="flipped_sign", run=True)
+    assert {d.kind for d in single.report.diagnoses} == {"sign"}
+
+
+def test_check_panel_shows_a_failing_check_in_the_widget():
+    panel = gw.CheckPanel(cost=lambda p: float(np.sum(p["W"] ** 2)), parameters={"W": np.ones((2, 2))},
+                          gradients={"dW": np.ones((2, 3))})
+    panel.run_button.click()  # must not raise: the error goes into the widget
+    assert shows_error(panel, "ValueError: dW has shape (2, 3), W has shape (2, 2)")
+    assert panel.report is None and "could not run" in panel.status.value
+
+
+def test_check_panel_arguments_are_checked():
+    with pytest.raises(TypeError, match="exactly one"):
+        gw.CheckPanel()
+    with pytest.raises(TypeError, match="exactly one"):
+        gw.CheckPanel(cost=abs, parameters=1.0, gradients=1.0, bug="dW2_times_2")
+    with pytest.raises(TypeError, match="needs forward, backward"):
+        gw.CheckPanel(forward=models.forward, backward=models.backward)
+    with pytest.raises(ValueError, match="unknown bug"):
+        gw.CheckPanel(bug="no_such_bug")
+
+
+# -- the tips --------------------------------------------------------------------------------------------
+
+def test_check_cost_demo_measures_growing_networks():
+    demo = gw.CheckCostDemo(widths=(4, 16, 32), m=16)
+    sizes = [row["n"] for row in demo.rows]
+    assert sizes == sorted(sizes) and sizes[0] == 4 * 4 + 4 + 4 * 4 + 4 + 4 + 1
+    assert all(row["calls"]["full"] == 2 * row["n"] + 3 for row in demo.rows)
+    assert all(row["seconds"]["full"] > row["seconds"]["sampled"] for row in demo.rows[1:])
+    before = demo.numbers.value
+    demo.network_slider.value = 32
+    assert demo.width == 32 and demo.numbers.value != before and f"{sizes[-1]:,}" in demo.numbers.value
+    picture(demo.figure)
+
+
+def test_regularization_demo():
+    demo = gw.RegularizationDemo(lambd=0.7)
+    assert demo.report.passed and "lambd = 0.7" in demo.report_view.value
+    demo.l2_checkbox.value = False
+    assert not demo.report.passed and [d.kind for d in demo.report.diagnoses] == ["regularization"]
+    assert set(demo.report.failing) == {"W1", "W2", "W3"}
+    demo.lambd_slider.value = 0.0
+    assert demo.report.passed  # no L2 term in the cost: nothing to forget
+    demo.lambd = 1.5
+    assert not demo.report.passed and demo.lambd_slider.value == 1.5
+
+
+def test_dropout_demo():
+    demo = gw.DropoutDemo(keep_prob=0.8)
+    assert not demo.report.meaningful and demo.report.diagnoses[0].kind == "nondeterministic"
+    assert max(demo.costs) > min(demo.costs)
+    before = picture(demo.figure)
+    demo.mask_picker.value = True
+    assert demo.report.passed and max(demo.costs) == min(demo.costs) and picture(demo.figure) != before
+    demo.fixed_mask = False
+    demo.keep_prob_slider.value = 1.0
+    assert demo.report.passed and max(demo.costs) == min(demo.costs)
+    assert shows_no_error(demo)
+
+
+@pytest.fixture(scope="module")
+def training_demo():
+    return gw.TrainingDemo(steps=150)
+
+
+def test_training_demo_a_bug_near_zero_passes_at_init_and_fails_after_training(training_demo):
+    demo = training_demo
+    buggy, right = "tanh' taken as 1", "correct tanh'"
+    assert demo.backprop == buggy and demo.steps == 150
+    assert demo.result.at_init.passed and not demo.result.after_training.passed
+    assert demo.results[(right, 150)].after_training.passed and demo.results[(right, 200)].after_training.passed
+    assert "passed" in demo.report_view.value and "FAILED" in demo.report_view.value
+    assert all(d.kind != "training-loop" for r in demo.results.values() for d in r.after_training.diagnoses)
+    before = picture(demo.figure)
+    demo.steps_slider.value = 0
+    assert demo.result.after_training.passed and picture(demo.figure) != before
+    demo.backprop_picker.value = right
+    assert demo.backprop == right and "correct tanh" in demo.report_view.value
+    with pytest.raises(ValueError):
+        gw.TrainingDemo(steps=7)
+
+
+# -- find the bug ----------------------------------------------------------------------------------------
+
+def test_find_the_bug_judges_guesses():
+    game = gw.FindTheBug(seed=0)
+    answer = game.answer
+    assert answer in bugs.CATALOGUE and game.panel.report is not None and game.panel.bug == answer
+    assert game.panel.bug_picker.layout.display == "none"  # the menu would give the answer away
+    assert game.submit_button.description == "Submit answer"
+    game.submit_button.click()
+    assert "Pick a bug" in game.feedback.value and game.attempts == 0
+    wrong = next(n for n in bugs.CATALOGUE if bugs.get(n).kind != bugs.get(answer).kind)
+    game.guess_picker.value = wrong
+    game.submit_button.click()
+    assert "Not this one" in game.feedback.value and not game.solved and game.attempts == 1
+    game.guess_picker.value = answer
+    game.submit_button.click()
+    assert "Right!" in game.feedback.value and game.solved and game.score == 0  # not at the first guess
+    game.next_button.click()
+    assert game.round == 1 and game.answer != answer and game.guess is None and not game.solved
+    game.guess = game.answer
+    game.submit()
+    assert game.solved and game.score == 1
+    game.reveal_button.click()
+    assert "The answer:" in game.feedback.value and bugs.get(game.answer).code(game.panel.scenario.layer_dims) in game.feedback.value.replace(
+        "&#x27;", "'")
+    assert shows_no_error(game)
+
+
+def test_find_the_bug_accepts_a_bug_with_the_same_trace():
+    game = gw.FindTheBug(names=["activation_derivative_dropped", "activation_value_as_derivative"])
+    other = next(n for n in game.order if n != game.answer)
+    game.guess = other
+    game.submit()
+    assert game.solved and "Right in effect" in game.feedback.value
+
+
+def test_find_the_bug_is_seeded():
+    assert gw.FindTheBug(seed=3).order == gw.FindTheBug(seed=3).order
+
+
+# -- quiz ------------------------------------------------------------------------------------------------
+
+def test_quiz_gives_immediate_feedback():
+    quiz = gw.Quiz([gw.Question("2 + 2?", ["3", "4"], answer=1, explanation="Count."),
+                    {"prompt": "Shape of theta?", "choices": ["(n, 1)", "(1, n)"], "answer": 0}])
+    assert quiz.score == 0 and quiz.answers == [None, None] and "0 of 2 right" in quiz.tally.value
+    quiz.choice_buttons[0].value = 0
+    assert "Not quite" in quiz.feedback[0].value and "<i>4</i>" in quiz.feedback[0].value and quiz.score == 0
+    quiz.choose(0, 1)
+    assert "Right." in quiz.feedback[0].value and "Count." in quiz.feedback[0].value and quiz.score == 1
+    quiz.choose(1, 0)
+    assert quiz.score == 2 and "2 of 2 right." in quiz.tally.value and quiz.feedback[1].value
+
+
+def test_questions_are_validated():
+    with pytest.raises(ValueError, match="answer must index"):
+        gw.Question("?", ["a", "b"], answer=2)
+    with pytest.raises(ValueError, match="two choices"):
+        gw.Question("?", ["a"], answer=0)
+    with pytest.raises(ValueError, match="at least one question"):
+        gw.Quiz([])
+
+
+# -- conventions -----------------------------------------------------------------------------------------
+
+WIDGETS = [gw.EpsilonExplorer, gw.ParameterVectorView, gw.CheckPanel, gw.CheckCostDemo, gw.RegularizationDemo,
+           gw.DropoutDemo, gw.TrainingDemo, gw.FindTheBug, gw.Quiz]
+
+
+@pytest.mark.parametrize("cls", WIDGETS, ids=lambda c: c.__name__)
+def test_no_widget_is_a_default_argument(cls):
+    for parameter in inspect.signature(cls.__init__).parameters.values():
+        assert not isinstance(parameter.default, ipywidgets.Widget), parameter.name
+
+
+@pytest.mark.parametrize("cls", WIDGETS, ids=lambda c: c.__name__)
+def test_every_widget_has_an_error_area_and_a_css_class(cls):
+    assert issubclass(cls, gw.GradlabWidget) and cls.css_class.startswith("gradlab-")
+    assert cls.css_class != gw.GradlabWidget.css_class
+
+
+def test_report_numbers_are_the_libraries():
+    X, Y, parameters = course.course_test_case()
+    panel = gw.CheckPanel(forward=course.forward_propagation_n, backward=course.backward_propagation_n, X=X, Y=Y,
+                          parameters=parameters, run=True)
+    direct = gradlab.check_backprop(course.forward_propagation_n, course.backward_propagation_n, X, Y, parameters)
+    assert panel.report.difference == direct.difference == course.gradient_check_n(
+        parameters, course.backward_propagation_n(X, Y, course.forward_propagation_n(X, Y, parameters)[1]), X, Y)
