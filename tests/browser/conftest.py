@@ -1,0 +1,375 @@
+"""Fixtures for the real-browser tests: JupyterLab and Voila servers, headless Chromium through Playwright.
+
+Everything runs offline on 127.0.0.1. The servers get their own Jupyter/IPython directories and a copy of
+the lessons under a temporary folder, so the work tree is never written (except screenshots and logs in
+test-artifacts/, which git ignores). Missing Chromium, Playwright, JupyterLab or Voila skips these tests
+with the reason shown by ``pytest -rs`` (``-ra`` is on by default).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts" / "browser"
+LESSONS = Path(os.environ.get("GRADLAB_LESSONS_DIR", REPO / "lessons"))
+TOKEN = "gradlab-browser-tests"
+
+CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SERVER_START_TIMEOUT = 90  # seconds
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "browser: drives JupyterLab / Voila in headless Chromium (deselect with -m 'not browser')"
+    )
+
+
+# --------------------------------------------------------------------------------------------------------
+# What is needed, and a printed reason when it is not there
+
+
+def find_chromium() -> str | None:
+    override = os.environ.get("GRADLAB_CHROMIUM")
+    candidates = (override,) if override else CHROMIUM_CANDIDATES
+    for candidate in candidates:
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def missing_requirements() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    if importlib.util.find_spec("playwright") is None:
+        return (
+            "Python package 'playwright' is not installed (pip install playwright; the system Chromium is "
+            "used, so 'playwright install' is not needed)"
+        )
+    for module, package in (("jupyterlab", "jupyterlab"), ("voila", "voila"), ("ipywidgets", "ipywidgets")):
+        if importlib.util.find_spec(module) is None:
+            return f"Python package '{package}' is not installed"
+    if find_chromium() is None:
+        where = os.environ.get("GRADLAB_CHROMIUM") or " or ".join(CHROMIUM_CANDIDATES)
+        return f"Chromium not found at {where} (apt-get install -y chromium, or set GRADLAB_CHROMIUM)"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    reason = missing_requirements()
+    if reason is None:
+        return
+    skip = pytest.mark.skip(reason=f"browser tests skipped: {reason}")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Lessons
+
+
+def lesson_path(number: int) -> Path:
+    """The lesson notebook lessons/NN_*.ipynb; a missing lesson is a failure, not a skip."""
+    found = sorted(LESSONS.glob(f"{number:02d}_*.ipynb"))
+    if not found:
+        pytest.fail(f"no lesson notebook {LESSONS}/{number:02d}_*.ipynb", pytrace=False)
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def lesson_name():
+    """lesson_name(1) -> "01_....ipynb", the file name inside the servers' notebook folder."""
+    return lambda number: lesson_path(number).name
+
+
+@pytest.fixture(scope="module")
+def jupyter_home(tmp_path_factory) -> Path:
+    """A temporary home for the servers: Jupyter and IPython directories and a copy of the lessons."""
+    home = tmp_path_factory.mktemp("browser")
+    if LESSONS.is_dir():
+        shutil.copytree(
+            LESSONS, home / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+        )
+    else:
+        (home / "notebooks").mkdir()
+    for name in ("config", "data", "runtime", "ipython", "mpl"):
+        (home / name).mkdir()
+    # No announcements nor update checks: JupyterLab would fetch them from the internet.
+    (home / "config" / "jupyter_server_config.json").write_text(
+        json.dumps(
+            {
+                "LabApp": {
+                    "news_url": None,
+                    "check_for_updates_class": "jupyterlab.handlers.announcements.NeverCheckForUpdate",
+                }
+            }
+        )
+    )
+    # ... and no toast asking whether to fetch them, which would cover part of the screenshots.
+    settings = home / "config" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+    return home
+
+
+@pytest.fixture(scope="module")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "timings.txt").unlink(missing_ok=True)
+    return ARTIFACTS
+
+
+def record_timing(line: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with open(ARTIFACTS / "timings.txt", "a") as file:
+        file.write(line + "\n")
+
+
+# --------------------------------------------------------------------------------------------------------
+# Servers
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    name: str
+    url: str  # base URL, ending in "/"
+    token: str
+    process: subprocess.Popen
+    log_path: Path
+    started_in: float = 0.0  # seconds until it answered
+
+    def api(self, method: str, path: str, timeout: float = 10):
+        request = urllib.request.Request(
+            self.url + path.lstrip("/"), method=method, headers={"Authorization": f"token {self.token}"}
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def server_env(home: Path) -> dict:
+    env = dict(os.environ)
+    env.update(
+        JUPYTER_CONFIG_DIR=str(home / "config"),
+        JUPYTER_DATA_DIR=str(home / "data"),
+        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+        IPYTHONDIR=str(home / "ipython"),
+        MPLCONFIGDIR=str(home / "mpl"),
+        JUPYTER_PLATFORM_DIRS="1",
+        PYDEVD_DISABLE_FILE_VALIDATION="1",
+    )
+    # The kernel must not inherit a request to turn warnings into errors or a foreign backend.
+    env.pop("PYTHONWARNINGS", None)
+    env.pop("MPLBACKEND", None)
+    return env
+
+
+def start_server(name: str, argv: list[str], home: Path, port: int, ready_path: str) -> Server:
+    log_path = home / f"{name}.log"
+    log = open(log_path, "wb")
+    try:
+        process = subprocess.Popen(
+            argv,
+            cwd=home / "notebooks",
+            env=server_env(home),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    finally:
+        log.close()
+    server = Server(name, f"http://127.0.0.1:{port}/", TOKEN, process, log_path)
+    start = time.monotonic()
+    while True:
+        if process.poll() is not None:
+            process.wait()
+            pytest.fail(f"{name} exited with code {process.returncode}:\n{server.log_tail()}", pytrace=False)
+        try:
+            with urllib.request.urlopen(f"{server.url}{ready_path}?token={TOKEN}", timeout=2):
+                break
+        except urllib.error.HTTPError:
+            break  # it answers
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() - start > SERVER_START_TIMEOUT:
+            stop_server(server)
+            pytest.fail(f"{name} did not answer within {SERVER_START_TIMEOUT} s:\n{server.log_tail()}")
+        time.sleep(0.25)
+    server.started_in = time.monotonic() - start
+    record_timing(f"{name}: answered after {server.started_in:.1f}s")
+    return server
+
+
+def stop_server(server: Server) -> None:
+    """Stop the server we started (by its process id), politely first; keep its log as an artifact."""
+    process = server.process
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    try:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(server.log_path, ARTIFACTS / server.log_path.name)
+    except OSError:
+        pass
+
+
+def delete_sessions(server: Server) -> None:
+    """Delete every session (and so its kernel) through the REST API."""
+    try:
+        sessions = server.api("GET", "api/sessions")
+        for session in sessions or []:
+            server.api("DELETE", f"api/sessions/{session['id']}")
+    except (urllib.error.URLError, OSError, ValueError):
+        pass
+
+
+@pytest.fixture(scope="module")
+def lab_server(jupyter_home, artifacts):
+    port = free_port()
+    argv = [
+        sys.executable, "-m", "jupyterlab",
+        "--no-browser", "--allow-root",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={TOKEN}",
+        f"--ServerApp.root_dir={jupyter_home / 'notebooks'}",
+        "--MappingKernelManager.cull_idle_timeout=300", "--MappingKernelManager.cull_interval=30",
+    ]  # fmt: skip
+    server = start_server("jupyterlab", argv, jupyter_home, port, "api/status")
+    try:
+        yield server
+    finally:
+        delete_sessions(server)
+        stop_server(server)
+
+
+@pytest.fixture
+def lab(lab_server):
+    """The JupyterLab server; the sessions a test opened (and their kernels) are deleted after it."""
+    try:
+        yield lab_server
+    finally:
+        delete_sessions(lab_server)
+
+
+@pytest.fixture(scope="module")
+def voila_server(jupyter_home, artifacts):
+    port = free_port()
+    argv = [
+        sys.executable, "-m", "voila", str(jupyter_home / "notebooks"),
+        "--no-browser",
+        "--Voila.ip=127.0.0.1", f"--Voila.port={port}", "--Voila.port_retries=0",
+        f"--Voila.token={TOKEN}",
+        "--show_tracebacks=True",
+        f"--Voila.connection_dir_root={jupyter_home / 'runtime'}",
+        "--MappingKernelManager.cull_idle_timeout=120", "--MappingKernelManager.cull_interval=30",
+    ]  # fmt: skip
+    server = start_server("voila", argv, jupyter_home, port, "voila/tree")
+    try:
+        yield server
+    finally:
+        stop_server(server)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    reason = missing_requirements()
+    if reason is not None:
+        pytest.skip(f"browser tests skipped: {reason}")
+    from playwright.sync_api import sync_playwright
+
+    manager = sync_playwright().start()
+    try:
+        chromium = manager.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        manager.stop()
+
+
+def is_loopback(url: str) -> bool:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme in ("data", "blob", "about"):
+        return True
+    return parts.hostname in ("127.0.0.1", "localhost", "::1")
+
+
+@pytest.fixture
+def page(browser, request, artifacts):
+    """A fresh page (own context) that can reach 127.0.0.1 only; its console goes to an artifact log."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    blocked: list[str] = []
+    console: list[str] = []
+
+    def block_outside(route):
+        blocked.append(route.request.url)
+        route.abort("blockedbyclient")
+
+    page.route(lambda url: not is_loopback(url), block_outside)
+
+    def block_socket(socket_route):
+        blocked.append(socket_route.url)
+        socket_route.close()
+
+    page.route_web_socket(lambda url: not is_loopback(url), block_socket)
+    page.on("console", lambda message: console.append(f"[{message.type}] {message.text}"))
+    page.on("pageerror", lambda error: console.append(f"[pageerror] {error}"))
+    try:
+        yield page
+    finally:
+        name = request.node.name.replace("/", "_").replace("[", "-").replace("]", "")
+        lines = console + [f"[blocked] {url}" for url in blocked]
+        (artifacts / f"{name}.console.log").write_text("\n".join(lines) + "\n")
+        context.close()
