@@ -67,7 +67,9 @@ class EpsilonExplorer(GradlabWidget):
         self.formula = html_area("gradlab-formula")
         self.figure = figure_area("gradlab-error-curves")
         self.numbers = html_area("gradlab-numbers")
-        self.numbers.layout = widgets.Layout(min_width="380px", margin="0 0 0 12px")
+        # Beside the figure, never squeezed narrower than its table (min-content: the table's cells do not
+        # wrap), so no column is cut off.
+        self.numbers.layout = widgets.Layout(flex="0 1 auto", min_width="min-content", margin="0 0 0 12px")
         self._drawing = None  # the MarkedFigure of the current sweep
 
         for control, name in ((self.function_picker, "function"), (self.point_slider, "point"),
@@ -81,7 +83,9 @@ class EpsilonExplorer(GradlabWidget):
             widgets.HBox([self.epsilon_slider, labelled("precision", self.precision_picker)]),
             widgets.HBox(list(self.method_toggles.values())),
             self.formula,
-            widgets.HBox([self.figure, self.numbers]),
+            # The numbers sit right beside the figure, and wrap below it when the page is too narrow for both.
+            widgets.HBox([self.figure, self.numbers],
+                         layout={"flex_flow": "row wrap", "align_items": "flex-start"}),
         )
         self._ready = True
         self.redraw()
@@ -164,6 +168,11 @@ class EpsilonExplorer(GradlabWidget):
         self.set_trait("errors", errors)
         plots.mark_epsilon(self._drawing.fig, self.epsilon, errors)
         show_png(self.figure, self._drawing.png(), f"error against epsilon for {self.function}")
+        # The figure area is as wide as its image (narrower only when the page is). Left to its own width, an
+        # Output in Voila is as wide as the room it is given (its output area is a 100%-wide table), which
+        # moves the numbers to the far right, or, if it may not shrink, off the row altogether.
+        width, _ = self._drawing.canvas.get_width_height()
+        self.figure.layout.width, self.figure.layout.max_width = f"{width}px", "100%"
         self.numbers.value = self._numbers_html()
 
     def _numbers_html(self):
