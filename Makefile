@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lab bench clean
+.PHONY: demo report-demo test lab bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-demo: $(STAMP)  ## the main job, headless: check the course's network with its planted bugs, print the report
+demo: $(STAMP)  ## the main job, headless: grade the sample class with nbgrader, print the gradebook
+	$(BIN)/python -m gradlab.grading demo
+
+report-demo: $(STAMP)  ## the course's network with its planted bugs: the report gradlab prints
 	$(BIN)/python -m gradlab
 
 test: $(STAMP)  ## the whole test suite
@@ -26,6 +29,7 @@ bench: $(STAMP)  ## benchmark tables (not tests)
 	$(BIN)/python benchmarks/modes.py
 	$(BIN)/python benchmarks/widgets.py
 	$(BIN)/python benchmarks/lessons.py
+	$(BIN)/python benchmarks/autograde.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis test-artifacts

@@ -1,0 +1,51 @@
+# The gradient-checking course: nbgrader's ordinary commands, with grading moved out of the student's kernel.
+#
+#   nbgrader generate_assignment gradient_checking
+#   nbgrader autograde gradient_checking
+#   nbgrader generate_feedback gradient_checking
+#   nbgrader export
+#
+# or, for a whole class in parallel with a CSV, feedback and a class report:
+#
+#   python -m gradlab.grading grade . gradient_checking
+c = get_config()  # noqa: F821  (nbgrader provides get_config when it loads this file)
+
+c.CourseDirectory.course_id = "gradient-checking"
+
+# Autograding never executes the submission in a kernel. GradeOutsideKernel takes the place of nbgrader's
+# Execute: it runs the student's code cells in a sandboxed child process per exercise and writes each test
+# cell's score as its output, which SaveAutoGrades then records as usual.
+c.Autograde.autograde_preprocessors = [
+    "gradlab.grading.preprocessor.GradeOutsideKernel",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.GradeOutsideKernel.wall_seconds = 20  # one exercise's child process, start to end
+c.GradeOutsideKernel.cell_seconds = 5  # one code cell
+c.GradeOutsideKernel.call_seconds = 5  # one call of a student's function
+c.GradeOutsideKernel.memory_mb = 1024
+
+# A deleted test cell comes back (and is graded) instead of leaving "needs manual grade"; an edited one is
+# restored from the gradebook, as nbgrader always does for locked cells. RestoreTestCells is nbgrader's
+# OverwriteCells, except that a pasted or forged cell with an unknown grade id becomes an ordinary cell
+# instead of failing the whole submission.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "gradlab.grading.sanitize.RestoreTestCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.OverwriteCells.add_missing_cells = True
+
+# Feedback is rendered from the autograded notebook, whose test cells hold the hidden tests again: take the
+# hidden regions out before rendering, so that no hidden test line reaches a student.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

@@ -1,0 +1,115 @@
+"""Autograding throughput: `python -m gradlab.grading grade` (parallel) against plain `nbgrader autograde`
+(one submission after another), on the same class and the same course configuration.
+
+    .venv/bin/python benchmarks/autograde.py [--copies 2] [--workers N] [--kernel]
+
+The class is the sample class (autograder/sample_class), repeated --copies times under new student names.
+Each contender starts from the same freshly generated course; wall-clock times include each command's own
+start-up, as an instructor would see it. --kernel adds nbgrader's stock pipeline (the notebook executed in a
+Jupyter kernel), for reference. Not a timed test: it prints a table.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+COURSE = REPO / "autograder"
+ASSIGNMENT = "gradient_checking"
+STOCK_PIPELINE = """
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute", "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata"]
+"""
+
+
+def environment(scratch):
+    from gradlab.grading.nbgrader_calls import isolated_environment
+
+    return isolated_environment(str(scratch))
+
+
+def prepared_course(scratch, copies, env):
+    """A generated course with the sample class submitted `copies` times."""
+    course = scratch / "generated"
+    course.mkdir()
+    shutil.copytree(COURSE / "source", course / "source")
+    shutil.copy(COURSE / "nbgrader_config.py", course)
+    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT], cwd=course, env=env,
+                   check=True, capture_output=True)
+    count = 0
+    for k in range(copies):
+        for notebook in sorted((COURSE / "sample_class").glob("*.ipynb")):
+            place = course / "submitted" / f"{notebook.stem}_{k}" / ASSIGNMENT
+            place.mkdir(parents=True)
+            shutil.copy(notebook, place / f"{ASSIGNMENT}.ipynb")
+            count += 1
+    return course, count
+
+
+def timed(command, course, env):
+    """(wall-clock seconds, CPU seconds of the command and everything it started)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in (0, 1):
+        print(done.stdout[-2000:], done.stderr[-2000:], file=sys.stderr)
+    return seconds, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=2, help="how many times the sample class is submitted")
+    parser.add_argument("--workers", type=int, default=os.cpu_count(), help="workers of the parallel command")
+    parser.add_argument("--kernel", action="store_true", help="also time nbgrader's stock kernel pipeline")
+    args = parser.parse_args(argv)
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="gradlab-bench-") as tmp:
+        scratch = Path(tmp)
+        env = environment(scratch)
+        generated, count = prepared_course(scratch, args.copies, env)
+        contenders = [
+            ("nbgrader autograde (sequential)", [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], None),
+            (f"gradlab.grading grade, {args.workers} workers",
+             [sys.executable, "-m", "gradlab.grading", "grade", ".", ASSIGNMENT, "--workers", str(args.workers),
+              "--no-feedback", "--no-report"], None),
+            (f"  ... with feedback, CSV and report",
+             [sys.executable, "-m", "gradlab.grading", "grade", ".", ASSIGNMENT, "--workers", str(args.workers)], None),
+            ("gradlab.grading grade, 1 worker",
+             [sys.executable, "-m", "gradlab.grading", "grade", ".", ASSIGNMENT, "--workers", "1", "--no-feedback",
+              "--no-report"], None),
+        ]
+        if args.kernel:
+            contenders.append(("nbgrader autograde, stock kernel pipeline",
+                               [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], STOCK_PIPELINE))
+        rows = []
+        for name, command, extra_config in contenders:
+            course = scratch / f"run-{len(rows)}"
+            shutil.copytree(generated, course)
+            if extra_config:
+                with open(course / "nbgrader_config.py", "a") as handle:
+                    handle.write(extra_config)
+            rows.append((name, timed(command, course, env)))
+    baseline = rows[0][1][0]
+    print(f"{count} submissions (the sample class x {args.copies}), {os.cpu_count()} cores, "
+          f"load average before: {load:.2f}\n")
+    print(f"{'command':45s} {'wall s':>7s} {'s/submission':>13s} {'submissions/min':>16s} {'speed-up':>9s} "
+          f"{'CPU s/submission':>17s}")
+    for name, (seconds, cpu) in rows:
+        print(f"{name:45s} {seconds:7.1f} {seconds / count:13.2f} {60 * count / seconds:16.1f} "
+              f"{baseline / seconds:8.2f}x {cpu / count:17.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""What the child does to itself before the first line of student code: resource limits, no privileges, and
+a filesystem view of the Python installation (read-only) and its scratch directory (read-write) only.
+
+Every step is best effort where the OS lacks it (no Landlock, no prctl), and the list of what was applied is
+reported back to the grader, which logs it.
+"""
+import ctypes
+import os
+import resource
+import sys
+import sysconfig
+
+import landlock
+
+_PR_SET_PDEATHSIG = 1
+_PR_CAPBSET_DROP = 24
+_LAST_CAPABILITY = 63
+_CAPABILITY_VERSION_3 = 0x20080522
+
+# System locations a Python process may need to read (shared libraries, the loader cache, fonts, time zones).
+# None of them holds a course's files; the user's home, /tmp, /work and the like stay closed.
+SYSTEM_READ_ONLY = ("/usr", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/localtime", "/dev/urandom",
+                    "/sys/devices/system/cpu")
+
+
+def set_limits(memory_bytes, cpu_seconds, file_bytes, open_files):
+    """Address space, CPU time, size of any file written, open files; and no core dumps."""
+    applied = []
+    for name, limit in (("RLIMIT_AS", memory_bytes), ("RLIMIT_CPU", cpu_seconds), ("RLIMIT_FSIZE", file_bytes),
+                        ("RLIMIT_NOFILE", open_files), ("RLIMIT_CORE", 0)):
+        which = getattr(resource, name, None)
+        if which is None:
+            continue
+        soft, hard = resource.getrlimit(which)
+        # A CPU soft limit sends SIGXCPU a second before the hard limit's SIGKILL.
+        new_hard = limit + 1 if name == "RLIMIT_CPU" else limit
+        if hard != resource.RLIM_INFINITY:
+            new_hard = min(new_hard, hard)
+        try:
+            resource.setrlimit(which, (min(limit, new_hard), new_hard))
+            applied.append(name)
+        except (ValueError, OSError):
+            pass
+    return applied
+
+
+def drop_capabilities():
+    """As root, give up every capability (and the right to regain them): root without capabilities is just an
+    owner of files, which Landlock then keeps away from. Returns True if anything was dropped."""
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in range(_LAST_CAPABILITY + 1):
+        libc.prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0)  # EINVAL past the kernel's last capability: fine
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+    empty = (Data * 2)()
+    return libc.capset(ctypes.byref(Header(_CAPABILITY_VERSION_3, 0)), empty) == 0
+
+
+def python_paths():
+    """Directories the interpreter imports from: the standard library and the site-packages in use."""
+    paths = sysconfig.get_paths()
+    found = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
+    found.update(os.path.dirname(m.__file__) for m in (os, ctypes) if getattr(m, "__file__", None))
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and getattr(numpy, "__file__", None):
+        found.add(os.path.dirname(os.path.dirname(numpy.__file__)))
+    return sorted(p for p in found if p and os.path.exists(p))
+
+
+def die_with_parent():
+    """If the grader that started this child dies, the child is killed too, whatever signals it ignores."""
+    if not sys.platform.startswith("linux"):
+        return False
+    return ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, 9, 0, 0, 0) == 0  # 9: SIGKILL
+
+
+def confine(scratch, memory_bytes, cpu_seconds, file_bytes, open_files=256):
+    """Apply everything; return the names of the protections in force."""
+    applied = set_limits(memory_bytes, cpu_seconds, file_bytes, open_files)
+    if die_with_parent():
+        applied.append("dies with the grader")
+    if drop_capabilities():
+        applied.append("no capabilities")
+    try:
+        abi = landlock.restrict(python_paths() + list(SYSTEM_READ_ONLY), [scratch, os.devnull])
+    except OSError:
+        abi = 0
+    if abi:
+        applied.append(f"landlock abi {abi}")
+    return applied

@@ -1,0 +1,85 @@
+"""What the grader reads from a submitted notebook: the student's code cells in order, the test cells, and the
+hidden cases a test cell names in its hidden region.
+
+Only text is read here; nothing in the notebook is executed. The hidden region is parsed with ast and only a
+literal `HIDDEN_CASES = {...}` is taken from it.
+"""
+from __future__ import annotations
+
+import ast
+import re
+
+BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
+_MAGIC = re.compile(r"^\s*(%|!)|\?\s*$", re.MULTILINE)
+
+
+def _nbgrader(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def is_test_cell(cell):
+    """An autograder test: a grade cell with code that is not the student's answer."""
+    meta = _nbgrader(cell)
+    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def student_code(nb):
+    """[(label, source)] for every code cell that is not a test cell, in notebook order.
+
+    These are the cells a kernel would have run before the tests: the given code, the student's answers and
+    any cell the student added. Magics are rewritten by IPython's own transformer into get_ipython() calls.
+    """
+    found = []
+    for number, cell in enumerate(nb.get("cells", []), start=1):
+        if cell.get("cell_type") != "code" or is_test_cell(cell):
+            continue
+        grade_id = _nbgrader(cell).get("grade_id")
+        label = f"'{grade_id}'" if grade_id else f"number {number}"
+        found.append((label, _python(_source(cell))))
+    return found
+
+
+def autograder_tests(nb):
+    """[(cell, grade_id, points)] for the notebook's test cells."""
+    return [(cell, _nbgrader(cell).get("grade_id", ""), float(_nbgrader(cell).get("points", 0)))
+            for cell in nb.get("cells", []) if is_test_cell(cell)]
+
+
+def hidden_cases(source):
+    """The literal HIDDEN_CASES dict assigned in the cell's hidden test region, or {} if there is none."""
+    region, inside = [], False
+    for line in source.splitlines():
+        if BEGIN_HIDDEN in line:
+            inside = True
+        elif END_HIDDEN in line:
+            inside = False
+        elif inside:
+            region.append(line)
+    try:
+        tree = ast.parse("\n".join(region))
+    except SyntaxError:
+        return {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "HIDDEN_CASES" for t in node.targets):
+            try:
+                value = ast.literal_eval(node.value)
+            except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+                return {}
+            return value if isinstance(value, dict) else {}
+    return {}
+
+
+def _source(cell):
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def _python(source):
+    if not _MAGIC.search(source):
+        return source
+    from IPython.core.inputtransformer2 import TransformerManager  # only for cells that need it: a slow import
+
+    try:
+        return TransformerManager().transform_cell(source)
+    except Exception:  # a cell IPython cannot parse either: let the child report the SyntaxError
+        return source

@@ -1,0 +1,195 @@
+"""The course end to end, through nbgrader's own commands and through the instructor's parallel command, on
+the sample class: every expected score, feedback without hidden tests, restored test cells, the same gradebook
+either way, and a run that resumes."""
+import csv
+import html
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from gradlab.grading.gradebook import read_expected, read_scores
+from gradlab.grading.nbgrader_calls import isolated_environment
+
+COURSE = Path(__file__).resolve().parents[1] / "autograder"
+SAMPLE = COURSE / "sample_class"
+ASSIGNMENT = "gradient_checking"
+COURSE_ID = "gradient-checking"
+EXPECTED = read_expected(SAMPLE / "expected_scores.csv")
+
+
+def run(command, cwd, env, ok=True):
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+    if ok:
+        assert done.returncode == 0, f"{command} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done
+
+
+def nbgrader(course, env, *args):
+    return run([sys.executable, "-m", "nbgrader", *args], course, env)
+
+
+def scores(course):
+    return read_scores(f"sqlite:///{course}/gradebook.db", ASSIGNMENT, COURSE_ID)[0]
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    return isolated_environment(str(tmp_path_factory.mktemp("jupyter")))
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory, env):
+    """The course as an instructor has it after `nbgrader generate_assignment`."""
+    course = tmp_path_factory.mktemp("generated") / "course"
+    course.mkdir()
+    shutil.copytree(COURSE / "source", course / "source")
+    shutil.copy(COURSE / "nbgrader_config.py", course)
+    nbgrader(course, env, "generate_assignment", ASSIGNMENT)
+    return course
+
+
+def fresh_copy(generated, tmp_path_factory, name):
+    course = tmp_path_factory.mktemp(name) / "course"
+    shutil.copytree(generated, course)
+    return course
+
+
+@pytest.fixture(scope="module")
+def autograded(generated, tmp_path_factory, env):
+    """The sample class submitted, then `nbgrader autograde`, `export` and `generate_feedback`."""
+    course = fresh_copy(generated, tmp_path_factory, "nbgrader")
+    for notebook in SAMPLE.glob("*.ipynb"):
+        place = course / "submitted" / notebook.stem / ASSIGNMENT
+        place.mkdir(parents=True)
+        shutil.copy(notebook, place / f"{ASSIGNMENT}.ipynb")
+    nbgrader(course, env, "autograde", ASSIGNMENT)
+    nbgrader(course, env, "export")
+    nbgrader(course, env, "generate_feedback", ASSIGNMENT)
+    return course
+
+
+@pytest.fixture(scope="module")
+def parallel(generated, tmp_path_factory, env):
+    """The same class graded by the instructor's command, with two workers."""
+    course = fresh_copy(generated, tmp_path_factory, "parallel")
+    done = run([sys.executable, "-m", "gradlab.grading", "grade", str(course), ASSIGNMENT, str(SAMPLE),
+                "--workers", "2"], course, env)
+    return course, done
+
+
+def test_the_sample_class_is_complete():
+    assert set(EXPECTED) == {path.stem for path in SAMPLE.glob("*.ipynb")}
+    assert len(EXPECTED) >= 12
+
+
+def test_the_sample_class_is_built_from_the_assignment_as_released(generated):
+    spec = importlib.util.spec_from_file_location("make_sample_class", SAMPLE / "make_sample_class.py")
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    release = nbformat.read(generated / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    answers = builder.reference_answers()
+    for student, plan in builder.STUDENTS.items():
+        built = nbformat.writes(builder.submission(release, answers, plan))
+        stored = (SAMPLE / f"{student}.ipynb").read_text()
+        assert built.rstrip() == stored.rstrip(), f"{student} is stale: run make_sample_class.py"
+
+
+def test_every_submission_gets_its_expected_scores(autograded):
+    assert scores(autograded) == EXPECTED
+
+
+def test_the_exported_csv_has_each_students_total(autograded):
+    with open(autograded / "grades.csv", newline="") as handle:
+        rows = {row["student_id"]: float(row["raw_score"]) for row in csv.DictReader(handle)}
+    assert rows == {student: sum(cells.values()) for student, cells in EXPECTED.items()}
+
+
+def hidden_lines():
+    source = nbformat.read(COURSE / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    lines, inside = [], False
+    for cell in source.cells:
+        for line in cell.source.splitlines():
+            if "BEGIN HIDDEN TESTS" in line:
+                inside = True
+            if inside and line.strip():
+                lines.append(line.strip())
+            if "END HIDDEN TESTS" in line:
+                inside = False
+    assert len(lines) >= 15
+    return lines
+
+
+def assert_no_hidden_test_in_feedback(course):
+    pages = sorted((course / "feedback").glob(f"*/{ASSIGNMENT}/*.html"))
+    assert len(pages) == len(EXPECTED)
+    lines = hidden_lines()
+    for page in pages:
+        raw = re.sub(r"<(style|script)[^>]*>.*?</\1>", "", page.read_text(), flags=re.S)
+        text = html.unescape(re.sub(r"<[^>]+>", "", raw))
+        for line in lines:
+            assert line not in text and html.escape(line) not in raw, f"{page.parent.parent.name}: {line}"
+        assert "Traceback (most recent call last)" not in text and "HIDDEN_CASES" not in text
+
+
+def test_feedback_has_no_hidden_test_line_and_no_traceback(autograded):
+    assert_no_hidden_test_in_feedback(autograded)
+
+
+def test_feedback_explains_in_words(autograded):
+    page = (autograded / "feedback" / "ben_course_bugs" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert "db1 is 4x too large" in html.unescape(page) and "dW2 is 2x too large" in html.unescape(page)
+
+
+def test_a_deleted_test_cell_is_restored_and_an_edited_one_reset(autograded):
+    nb = nbformat.read(autograded / "autograded" / "rex_edits_tests" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
+                       as_version=4)
+    tests = {c.metadata.nbgrader.grade_id: c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    restored = tests["test_backward_propagation_n"]
+    assert "was missing from the submission" in restored.source
+    assert restored.outputs[-1]["data"]["text/plain"] == "4.0"
+    reset = tests["test_gradient_check_n"]
+    assert "gradient_check_n(parameters, buggy, X, Y" in reset.source
+    assert reset.outputs[-1]["data"]["text/plain"] == "0.0"
+
+
+def test_the_reference_solution_passes_its_own_tests_in_a_kernel(generated, env):
+    done = nbgrader(generated, env, "validate", f"source/{ASSIGNMENT}/{ASSIGNMENT}.ipynb")
+    assert "Success! Your notebook passes all the tests." in done.stdout
+
+
+def test_the_instructor_command_in_parallel_gives_the_same_gradebook(parallel, autograded):
+    course, done = parallel
+    assert scores(course) == scores(autograded) == EXPECTED
+    assert f"graded {len(EXPECTED)}, already graded 0, failed 0" in done.stdout
+    assert_no_hidden_test_in_feedback(course)
+    with open(course / "exports" / f"{ASSIGNMENT}_scores.csv", newline="") as handle:
+        totals = {row["student"]: float(row["total"]) for row in csv.DictReader(handle)}
+    assert totals == {student: sum(cells.values()) for student, cells in EXPECTED.items()}
+    report = (course / "reports" / f"{ASSIGNMENT}.html").read_text()
+    assert report.count("data:image/png;base64,") == 3 and "db1 scaled x4" in report
+
+
+def test_grading_again_resumes_and_loses_nothing(parallel, env):
+    course, _ = parallel
+    before = scores(course)
+    command = [sys.executable, "-m", "gradlab.grading", "grade", str(course), ASSIGNMENT, "--no-report"]
+    again = run(command, course, env)
+    assert f"graded 0, already graded {len(EXPECTED)}" in again.stdout
+    # An interruption after 13 submissions: the journal lacks the others, their results never landed.
+    journal = course / ".gradlab" / ASSIGNMENT / "journal.jsonl"
+    entries = journal.read_text().splitlines()
+    journal.write_text("\n".join(entries[:13]) + "\n" + entries[13][:20])
+    resumed = run(command + ["--no-feedback"], course, env)
+    assert f"graded {len(EXPECTED) - 13}, already graded 13" in resumed.stdout
+    recorded = [json.loads(line)["student"] for line in journal.read_text().splitlines() if line.endswith("}")]
+    assert set(recorded[13:]) == {json.loads(line)["student"] for line in entries[13:]}
+    forced = run(command + ["--force", "--no-feedback", "--workers", "2"], course, env)
+    assert f"graded {len(EXPECTED)}, already graded 0" in forced.stdout
+    assert scores(course) == before

@@ -1,0 +1,172 @@
+"""Scoring: per-parameter credit for backprop from gradlab's check against the grader's own cost, checks scored on
+telling right from wrong, values, and what a student reads."""
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from gradlab.grading import grader
+from gradlab.grading.cases import DEFAULT_HIDDEN
+from gradlab.grading.notebook import autograder_tests, hidden_cases, student_code
+from gradlab.grading.result import ExerciseResult
+from gradlab.grading.returned import read
+from gradlab.grading.sandbox import Limits
+
+SOURCE = Path(__file__).resolve().parents[1] / "autograder" / "source" / "gradient_checking" / "gradient_checking.ipynb"
+LIMITS = Limits(wall_seconds=10, cell_seconds=2, call_seconds=2)
+
+
+def answered(edits=()):
+    """The source notebook with its reference answers (solution markers removed), edited as a student would."""
+    nb = nbformat.read(SOURCE, as_version=4)
+    for cell in nb.cells:
+        cell.source = "\n".join(line for line in cell.source.splitlines() if "### BEGIN SOLUTION" not in line
+                                and "### END SOLUTION" not in line)
+        for grade_id, old, new in edits:
+            if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+                assert old in cell.source, old
+                cell.source = cell.source.replace(old, new)
+    return nb
+
+
+def grade(exercise, edits=()):
+    nb = answered(edits)
+    cell = next(c for c, grade_id, _ in autograder_tests(nb) if grade_id == f"test_{exercise}")
+    points = cell.metadata.nbgrader.points
+    return grader.grade_exercise(grader.EXERCISES[exercise], f"test_{exercise}", points, student_code(nb),
+                                 hidden_cases(cell.source), LIMITS)
+
+
+def test_the_reference_answers_earn_every_point():
+    results = grader.grade_notebook(answered(), LIMITS)
+    assert {k: r.score for k, r in results.items()} == {
+        "test_forward_propagation": 1, "test_backward_propagation": 1, "test_gradient_check": 2,
+        "test_backward_propagation_n": 6, "test_gradient_check_n": 4}
+    assert all(not r.problems for r in results.values())
+
+
+BACKPROP_BUGS = [
+    ([("dW2 = 1. / m * np.dot(dZ2, A1.T)", "dW2 = 1. / m * np.dot(dZ2, A1.T) * 2"),
+      ("db1 = 1. / m * np.sum(dZ1", "db1 = 4. / m * np.sum(dZ1")], {"W2", "b1"}, "db1 is 4x too large"),
+    ([("dW3 = 1. / m * np.dot(dZ3, A2.T)", "dW3 = np.dot(dZ3, A2.T)")], {"W3"}, "the 1/m is missing"),
+    ([("dZ3 = A3 - Y", "dZ3 = Y - A3")], {"W1", "b1", "W2", "b2", "W3", "b3"}, "wrong sign"),
+    ([("dZ2 = np.multiply(dA2, np.int64(A2 > 0))", "dZ2 = dA2")], {"W1", "b1", "W2", "b2"}, "layer 2"),
+    ([("dW1 = 1. / m * np.dot(dZ1, X.T)", "dW1 = 1. / m * np.dot(dZ1, X.T).T")], {"W1"}, "should have shape (5, 4)"),
+    ([("m = X.shape[1]", "m = 3")], {"W1", "b1", "W2", "b2", "W3", "b3"}, "a network you have not seen"),
+]
+
+
+@pytest.mark.parametrize("edits, wrong, words", BACKPROP_BUGS, ids=["course", "1/m", "sign", "layer", "shape", "hidden"])
+def test_backprop_earns_a_point_per_right_gradient_and_says_why_the_others_are_wrong(edits, wrong, words):
+    result = grade("backward_propagation_n", [("backward_propagation_n", old, new) for old, new in edits])
+    assert result.score == 6 - len(wrong)
+    for name in ("W1", "b1", "W2", "b2", "W3", "b3"):
+        assert f"{name} {'WRONG' if name in wrong else 'ok'}" in result.summary
+    assert words in result.text()
+
+
+def test_a_forward_pass_edited_to_agree_with_a_wrong_backprop_changes_nothing():
+    own_forward = ("def forward_propagation_n(X, Y, parameters):\n    m = X.shape[1]\n"
+                   "    Z1 = np.dot(parameters['W1'], X) + 4 * parameters['b1']\n    A1 = relu(Z1)\n"
+                   "    Z2 = np.dot(parameters['W2'], A1) + parameters['b2']\n    A2 = relu(Z2)\n"
+                   "    Z3 = np.dot(parameters['W3'], A2) + parameters['b3']\n    A3 = sigmoid(Z3)\n"
+                   "    cost = 1. / m * np.sum(-np.log(A3) * Y - np.log(1 - A3) * (1 - Y))\n"
+                   "    return cost, (Z1, A1, parameters['W1'], parameters['b1'], Z2, A2, parameters['W2'],\n"
+                   "                  parameters['b2'], Z3, A3, parameters['W3'], parameters['b3'])\n\n\n"
+                   "def backward_propagation_n(X, Y, cache):")
+    edits = [("backward_propagation_n", "db1 = 1. / m * np.sum(dZ1", "db1 = 4. / m * np.sum(dZ1"),
+             ("backward_propagation_n", "def backward_propagation_n(X, Y, cache):", own_forward)]
+    assert grade("backward_propagation_n", edits).score == 5
+
+
+def test_a_backprop_that_returns_no_dictionary_is_told_so():
+    result = grade("backward_propagation_n", [("backward_propagation_n", "    return gradients", "    return [dW1, db1]")])
+    assert result.score == 0 and "returned list, not a dictionary of gradients" in result.text()
+
+
+def test_lists_and_float32_are_scored_by_their_numbers_with_a_remark():
+    result = grade("backward_propagation_n", [("backward_propagation_n", "    gradients = {",
+                                               "    db1 = db1.tolist()\n    dW2 = dW2.astype(np.float32)\n"
+                                               "    gradients = {")])
+    assert result.score == 6
+    assert "db1 is a list" in result.text() and "dW2 is float32" in result.text()
+
+
+@pytest.mark.parametrize("constant", ["0.0", "1.0", "1e-8", "np.float64(0.5)"])
+def test_a_check_that_returns_a_constant_scores_nothing(constant):
+    edit = ("gradient_check_n", "    difference = numerator / denominator", f"    difference = {constant}")
+    assert grade("gradient_check_n", [edit]).score == 0
+    edit = ("gradient_check", "    difference = numerator / denominator", f"    difference = {constant}")
+    assert grade("gradient_check", [edit]).score == 0
+
+
+def test_a_check_scores_the_share_of_the_weaker_side():
+    # Dividing by epsilon only: every difference is at least 1/3, so no right backprop passes.
+    edit = ("gradient_check_n", "(J_plus[i] - J_minus[i]) / (2 * epsilon)", "(J_plus[i] - J_minus[i]) / epsilon")
+    result = grade("gradient_check_n", [edit])
+    assert result.score == 0
+    assert "passed 0 of 3 right backward passes and flagged 5 of 5 wrong ones" in result.summary
+
+
+def test_the_check_is_given_the_graders_forward_pass():
+    # A gradient_check_n that is right, in a notebook whose forward_propagation_n was broken afterwards.
+    edit = ("gradient_check_n", "    return difference",
+            "    return difference\n\n\ndef forward_propagation_n(X, Y, parameters):\n    return 0.0, None")
+    assert grade("gradient_check_n", [edit]).score == 4
+
+
+def test_values_are_checked_at_hidden_points_that_feedback_never_names():
+    result = grade("forward_propagation", [("forward_propagation", "J = theta * x", "J = theta * x if x == 2 else theta * x + 1")])
+    assert result.score == 0.25
+    text = result.text()
+    assert "returned a wrong value (3 cases)" in text
+    for x, theta in DEFAULT_HIDDEN["points"] + [[-3.5, 1.25], [0.5, -2.0], [7.0, 0.0]]:
+        assert f"x = {x:g}" not in text and f"theta = {theta:g}" not in text
+
+
+def test_an_exercise_that_hangs_or_crashes_costs_that_exercise_only():
+    edits = [("backward_propagation_n", "    dZ3 = A3 - Y", "    while True:\n        pass"),
+             ("gradient_check_n", "    # Set-up variables", "    import os\n    os._exit(1)")]
+    results = grader.grade_notebook(answered(edits), LIMITS)
+    assert results["test_backward_propagation_n"].score == 0
+    assert "did not return in time" in results["test_backward_propagation_n"].text()
+    assert results["test_gradient_check_n"].score == 0
+    assert "os._exit" in results["test_gradient_check_n"].text()
+    assert [results[f"test_{e}"].score for e in ("forward_propagation", "backward_propagation", "gradient_check")] == [1, 1, 2]
+
+
+def test_a_test_cell_the_grader_does_not_know_scores_zero_not_full_marks():
+    nb = answered()
+    cell = next(c for c, grade_id, _ in autograder_tests(nb) if grade_id == "test_forward_propagation")
+    cell.metadata.nbgrader.grade_id = "my_own_test"
+    results = grader.grade_notebook(nb, LIMITS)
+    assert results["my_own_test"].score == 0 and "not one the autograder grades" in results["my_own_test"].summary
+
+
+def test_hidden_cases_are_read_as_a_literal_only():
+    source = "x = 1\n### BEGIN HIDDEN TESTS\nHIDDEN_CASES = {'seeds': [1, 2]}\n### END HIDDEN TESTS\n"
+    assert hidden_cases(source) == {"seeds": [1, 2]}
+    assert hidden_cases("### BEGIN HIDDEN TESTS\nHIDDEN_CASES = dict(seeds=[1])\n### END HIDDEN TESTS") == {}
+    assert hidden_cases("HIDDEN_CASES = {'seeds': [1]}") == {}
+
+
+@pytest.mark.parametrize("entry, arrays, shape, problem", [
+    ({"kind": "missing"}, {}, (2, 1), "missing"),
+    ({"kind": "other", "type": "AlwaysEqual"}, {}, (2, 1), "is an AlwaysEqual, not a number"),
+    ({"kind": "ndarray", "dtype": "float64", "array": "v"}, {"v": np.zeros((1, 2))}, (2, 1), "should have shape (2, 1)"),
+    ({"kind": "ndarray", "dtype": "float64", "array": "v"}, {"v": np.array([[np.nan], [1.0]])}, (2, 1), "NaN"),
+    ({"kind": "ndarray", "dtype": "float64", "array": "v"}, {"v": np.zeros((2, 1), dtype=np.float32)}, (2, 1),
+     "could not be read"),
+    ({"kind": "ndarray", "dtype": "complex"}, {}, (2, 1), "complex"),
+    ("not a dict", {}, (2, 1), "could not be read"),
+])
+def test_returned_values_are_checked_before_they_are_used(entry, arrays, shape, problem):
+    value = read(entry, arrays, "db1", shape)
+    assert not value.usable and problem in value.problem
+
+
+def test_a_score_never_leaves_the_cells_range():
+    assert ExerciseResult("e", "g", 4, 7.5, "").score == 4
+    assert ExerciseResult("e", "g", 4, -1, "").score == 0
+    assert ExerciseResult("e", "g", 4, float("nan"), "").score == 0
