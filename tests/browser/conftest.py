@@ -1,9 +1,10 @@
-"""Fixtures for the real-browser tests: JupyterLab and Voila servers, headless Chromium through Playwright.
+"""Fixtures for the real-browser tests: JupyterLab, Jupyter Notebook 7 and Voila servers, headless Chromium
+through Playwright.
 
 Everything runs offline on 127.0.0.1. The servers get their own Jupyter/IPython directories and a copy of
 the lessons under a temporary folder, so the work tree is never written (except screenshots and logs in
 test-artifacts/, which git ignores). Missing Chromium, Playwright, JupyterLab or Voila skips these tests
-with the reason shown by ``pytest -rs`` (``-ra`` is on by default).
+(a missing Notebook 7 skips its own) with the reason shown by ``pytest -rs`` (``-ra`` is on by default).
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ SERVER_START_TIMEOUT = 90  # seconds
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "browser: drives JupyterLab / Voila in headless Chromium (deselect with -m 'not browser')"
+        "markers",
+        "browser: drives JupyterLab / Notebook 7 / Voila in headless Chromium (deselect: -m 'not browser')",
     )
 
 
@@ -119,7 +121,8 @@ def jupyter_home(tmp_path_factory) -> Path:
         (home / "notebooks").mkdir()
     for name in ("config", "data", "runtime", "ipython", "mpl"):
         (home / name).mkdir()
-    # No announcements nor update checks: JupyterLab would fetch them from the internet.
+    # No announcements nor update checks: JupyterLab (and the jupyterlab server extension that Notebook 7
+    # also loads) would fetch them from the internet.
     (home / "config" / "jupyter_server_config.json").write_text(
         json.dumps(
             {
@@ -268,23 +271,29 @@ def delete_sessions(server: Server) -> None:
         pass
 
 
-@pytest.fixture(scope="module")
-def lab_server(jupyter_home, artifacts):
+def jupyter_app_server(name: str, module: str, home: Path):
+    """Start a Jupyter server application (`python -m MODULE`: jupyterlab, notebook) on a free port; yield
+    it; then delete its sessions and stop it. Both apps read the config and user settings in `home`."""
     port = free_port()
     argv = [
-        sys.executable, "-m", "jupyterlab",
+        sys.executable, "-m", module,
         "--no-browser", "--allow-root",
         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={TOKEN}",
-        f"--ServerApp.root_dir={jupyter_home / 'notebooks'}",
+        f"--ServerApp.root_dir={home / 'notebooks'}",
         "--MappingKernelManager.cull_idle_timeout=300", "--MappingKernelManager.cull_interval=30",
     ]  # fmt: skip
-    server = start_server("jupyterlab", argv, jupyter_home, port, "api/status")
+    server = start_server(name, argv, home, port, "api/status")
     try:
         yield server
     finally:
         delete_sessions(server)
         stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def lab_server(jupyter_home, artifacts):
+    yield from jupyter_app_server("jupyterlab", "jupyterlab", jupyter_home)
 
 
 @pytest.fixture
@@ -294,6 +303,22 @@ def lab(lab_server):
         yield lab_server
     finally:
         delete_sessions(lab_server)
+
+
+@pytest.fixture(scope="module")
+def notebook7_server(jupyter_home, artifacts):
+    if importlib.util.find_spec("notebook") is None:
+        pytest.skip("browser tests skipped: Python package 'notebook' (Jupyter Notebook 7) is not installed")
+    yield from jupyter_app_server("notebook7", "notebook", jupyter_home)
+
+
+@pytest.fixture
+def notebook7(notebook7_server):
+    """The Jupyter Notebook 7 server; the sessions a test opened (and their kernels) are deleted after it."""
+    try:
+        yield notebook7_server
+    finally:
+        delete_sessions(notebook7_server)
 
 
 @pytest.fixture(scope="module")

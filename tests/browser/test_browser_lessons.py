@@ -1,4 +1,5 @@
-"""Lessons 1 and 3 in a real browser: JupyterLab 4 and Voila, in headless Chromium driven by Playwright.
+"""Lessons 1 and 3 in a real browser: JupyterLab 4, Jupyter Notebook 7 and Voila, in headless Chromium
+driven by Playwright.
 
 For each lesson and front end: the notebook runs top to bottom, its widgets render (no "Error displaying
 widget", no traceback or stderr output anywhere), moving the "epsilon" slider with the keyboard changes
@@ -19,7 +20,9 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-KERNEL_IDLE = "Python 3 (ipykernel) | Idle"
+KERNEL_NAME = "Python 3 (ipykernel)"
+KERNEL_IDLE = f"{KERNEL_NAME} | Idle"  # JupyterLab's status bar
+NB7_IDLE = re.compile(r"Kernel status:\s*Idle")  # Notebook 7's toolbar
 EPSILON = re.compile(r"^\s*epsilon\s*:?\s*$", re.IGNORECASE)
 RUN_CHECK = re.compile(r"^\s*Run check\s*$")
 STDERR = '[data-mime-type="application/vnd.jupyter.stderr"]'  # tracebacks and warnings render as this
@@ -162,8 +165,16 @@ def shoot(page, root, path: Path, full_page: bool = False) -> None:
     page.screenshot(path=str(path.with_name(path.stem + "-page.png")), full_page=full_page)
 
 
-def exercise_epsilon_slider(page, shots: Path, full_page: bool = False) -> None:
-    """Move the first "epsilon" slider one step with the keyboard; the explorer's output must change."""
+# Keys that move a focused slider down / up: one step with the arrows. Notebook 7 catches key presses for
+# its shortcuts before the widget sees them, and binds ArrowLeft / ArrowRight (to the previous / next
+# heading), so there the slider gets PageDown / PageUp (a few steps; unbound in Notebook 7).
+ARROW_KEYS = ("ArrowLeft", "ArrowRight")
+PAGE_KEYS = ("PageDown", "PageUp")
+
+
+def exercise_epsilon_slider(page, shots: Path, full_page: bool = False, keys=ARROW_KEYS) -> None:
+    """Move the first "epsilon" slider with the keyboard (`keys`: down, up); the explorer's output must
+    change."""
     slider = epsilon_sliders(page).first
     root = slider.locator(CELL_OUTPUT)
     root.scroll_into_view_if_needed()
@@ -172,7 +183,7 @@ def exercise_epsilon_slider(page, shots: Path, full_page: bool = False) -> None:
     handle = slider.locator('[role="slider"]').first
     value, top = float(handle.get_attribute("aria-valuenow")), float(handle.get_attribute("aria-valuemax"))
     readout = slider.locator(".widget-readout").text_content()
-    handle.press("ArrowLeft" if value >= top else "ArrowRight")
+    handle.press(keys[0] if value >= top else keys[1])
 
     deadline = time.monotonic() + 5
     while float(handle.get_attribute("aria-valuenow")) == value and time.monotonic() < deadline:
@@ -207,7 +218,7 @@ def exercise_run_check(page, shots: Path, full_page: bool = False) -> None:
     shoot(page, root, shots.with_name(shots.name + "-run-check.png"), full_page)
 
 
-def exercise_widgets(page, lesson: Lesson, shots: Path, full_page: bool = False) -> None:
+def exercise_widgets(page, lesson: Lesson, shots: Path, full_page: bool = False, keys=ARROW_KEYS) -> None:
     assert page.locator(".jupyter-widgets").count() > 0, "no widget was rendered"
     sliders, buttons = epsilon_sliders(page).count(), run_check_buttons(page).count()
     if lesson.epsilon_slider:
@@ -215,7 +226,7 @@ def exercise_widgets(page, lesson: Lesson, shots: Path, full_page: bool = False)
     if lesson.run_check:
         assert buttons, "no button 'Run check'"
     if sliders:
-        exercise_epsilon_slider(page, shots, full_page)
+        exercise_epsilon_slider(page, shots, full_page, keys)
     if buttons:
         exercise_run_check(page, shots, full_page)
 
@@ -231,19 +242,33 @@ def wait_for_controls(page, lesson: Lesson, timeout: float = 60) -> None:
 
 
 # --------------------------------------------------------------------------------------------------------
-# JupyterLab
+# JupyterLab and Jupyter Notebook 7 (the same notebook widgets; the kernel indicator differs)
 
 
-def run_all_in_lab(page) -> None:
-    """Run > Run All Cells, then wait until every non-empty code cell has an execution count."""
+def lab_kernel_idle(page):
+    """JupyterLab's status bar: "Python 3 (ipykernel) | Idle"."""
+    return page.locator("#jp-main-statusbar").get_by_text(KERNEL_IDLE)
+
+
+def notebook7_kernel_idle(page):
+    """Notebook 7 has no status bar: the notebook toolbar shows the kernel's name, and its execution
+    indicator holds the text "Kernel status: Idle"."""
+    kernel = page.locator('[data-jp-item-name="kernelName"]', has_text=KERNEL_NAME)
+    idle = page.locator('[data-jp-item-name="executionProgress"]', has_text=NB7_IDLE)
+    return page.locator(".jp-NotebookPanel-toolbar").filter(has=kernel).filter(has=idle)
+
+
+def run_all_cells(page, kernel_idle, app: str) -> None:
+    """Run > Run All Cells, then wait until every non-empty code cell has an execution count and the
+    kernel is idle. `kernel_idle(page)` locates the front end's idle indicator."""
     page.locator("#jp-MainMenu").get_by_text("Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    status = page.locator("#jp-main-statusbar").get_by_text(KERNEL_IDLE)
+    status = kernel_idle(page)
     deadline = time.monotonic() + RUN_TIMEOUT
     dialogs = page.locator(".jp-Dialog")  # "The kernel appears to have died", and the like
     while True:
         if dialogs.count():
-            pytest.fail(f"JupyterLab shows a dialog: {dialogs.first.text_content()!r}", pytrace=False)
+            pytest.fail(f"{app} shows a dialog: {dialogs.first.text_content()!r}", pytrace=False)
         cells = page.evaluate(LAB_CELLS_JS)
         for index, cell in enumerate(cells, start=1):
             if cell["errors"]:
@@ -264,22 +289,42 @@ def run_all_in_lab(page) -> None:
         time.sleep(0.25)
 
 
-@pytest.mark.parametrize("lesson", LESSON_CASES)
-def test_lesson_in_jupyterlab(lesson, lab, page, lesson_name, artifacts, request):
-    name = lesson_name(lesson.number)
-    shots = artifacts / f"lab-{lesson.number:02d}"
+def check_lesson_in_jupyter(
+    page, url: str, kernel_idle, app: str, lesson: Lesson, name: str, shots: Path, keys=ARROW_KEYS
+) -> Timer:
+    """Open the lesson at `url`, wait for an idle kernel, run all cells, then check and use the widgets."""
     timer = Timer()
-    page.goto(f"{lab.url}lab/tree/{urllib.parse.quote(name)}?reset&token={lab.token}")
-    page.locator("#jp-main-statusbar").get_by_text(KERNEL_IDLE).wait_for(timeout=120_000)
+    page.goto(url)
+    kernel_idle(page).first.wait_for(timeout=120_000)
     timer.mark("kernel idle")
-    run_all_in_lab(page)
+    run_all_cells(page, kernel_idle, app)
     timer.mark("ran all cells")
     wait_for_controls(page, lesson)
     notebook = page.locator(".jp-NotebookPanel").first
-    assert_no_errors(notebook, f"{name} in JupyterLab")
-    exercise_widgets(page, lesson, shots)
+    assert_no_errors(notebook, f"{name} in {app}")
+    exercise_widgets(page, lesson, shots, keys=keys)
     timer.mark("widgets checked")
-    assert_no_errors(notebook, f"{name} in JupyterLab, after the interactions")
+    assert_no_errors(notebook, f"{name} in {app}, after the interactions")
+    return timer
+
+
+@pytest.mark.parametrize("lesson", LESSON_CASES)
+def test_lesson_in_jupyterlab(lesson, lab, page, lesson_name, artifacts, request):
+    name = lesson_name(lesson.number)
+    url = f"{lab.url}lab/tree/{urllib.parse.quote(name)}?reset&token={lab.token}"
+    shots = artifacts / f"lab-{lesson.number:02d}"
+    timer = check_lesson_in_jupyter(page, url, lab_kernel_idle, "JupyterLab", lesson, name, shots)
+    record_timings(artifacts, request.node.name, timer)
+
+
+@pytest.mark.parametrize("lesson", LESSON_CASES)
+def test_lesson_in_notebook7(lesson, notebook7, page, lesson_name, artifacts, request):
+    name = lesson_name(lesson.number)
+    url = f"{notebook7.url}notebooks/{urllib.parse.quote(name)}?token={notebook7.token}"
+    shots = artifacts / f"nb7-{lesson.number:02d}"
+    timer = check_lesson_in_jupyter(
+        page, url, notebook7_kernel_idle, "Notebook 7", lesson, name, shots, keys=PAGE_KEYS
+    )
     record_timings(artifacts, request.node.name, timer)
 
 
