@@ -7,12 +7,12 @@ import numpy as np
 
 from . import modes
 from .diagnose import diagnose
-from .report import GradCheckReport
+from .report import GradCheckReport, relative_difference
 from .target import CheckTarget, cost_dtype
 from .tips import repeated_check_count
 
 MODES = ("full", "sampled", "directional")
-_REPEATS = 3  # calls at the same theta before anything else: a cost that changes between them is random
+PROBE_CALLS = 3  # calls at the same theta before anything else: a cost that changes between them is random
 
 
 def gradient_check(cost, parameters, gradients, *, epsilon=1e-7, threshold=2e-7, mode="full", samples=5,
@@ -47,7 +47,7 @@ def gradient_check(cost, parameters, gradients, *, epsilon=1e-7, threshold=2e-7,
         raise ValueError("the cost changed the parameters it was given (an in-place update such as W1 -= ...); "
                          "a cost must only read them")
     report = GradCheckReport(target.layout, mode, float(epsilon), float(threshold), dtype.name, measurements,
-                             components, cost_at_theta, spread, calls + _REPEATS,
+                             components, cost_at_theta, spread, calls + PROBE_CALLS,
                              time.perf_counter() - started, examples, in_a_row)
     report.diagnoses = diagnose(report)
     if raise_on_failure:
@@ -103,7 +103,7 @@ def _probe(target):
     first = target.call()
     value = target.convert(first)
     target.learn_return_type(first)
-    values = [value] + [target.evaluate() for _ in range(_REPEATS - 1)]
+    values = [value] + [target.evaluate() for _ in range(PROBE_CALLS - 1)]
     if not np.isfinite(value):
         raise ValueError(f"the cost is {value} at the parameters given: it must be finite to be checked")
     dtype = np.result_type(target.dtype, cost_dtype(first))
@@ -115,9 +115,7 @@ def _refine(target, measurements, threshold, epsilon, samples, seed, cost_at_the
     failing = []
     for k, name in enumerate(target.layout.names):
         rows = measurements.parameter == k
-        a, n = measurements.analytic[rows], measurements.numerical[rows]
-        denominator = np.linalg.norm(a) + np.linalg.norm(n)
-        if denominator > 0 and np.linalg.norm(a - n) / denominator >= threshold:
+        if relative_difference(measurements.analytic[rows], measurements.numerical[rows]) >= threshold:
             failing.append(name)
     if not failing:
         positions = np.zeros(0, dtype=np.int64)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .tips import REPEATED_CHECKS
-from .tolerance import TOLERANCES
 
 _LAYER = re.compile(r"^[A-Za-z_]*?(\d+)$")
 _FIT = 1e-2  # relative residual under which a pattern (a factor, a multiple of W) explains a parameter
@@ -81,7 +80,7 @@ def training_loop(report):
 def precision(report):
     if report.dtype == "float64":
         return []
-    tol = TOLERANCES.get(report.dtype, TOLERANCES["float32"])
+    tol = report.tolerance
     resolution = float(np.finfo(report.dtype).eps)
     settings = f"epsilon={report.epsilon:g}, threshold={report.threshold:g}"
     if report.epsilon >= tol.epsilon / 10 and report.threshold >= tol.threshold:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .check import _REPEATS
+from .check import PROBE_CALLS
 from .target import CheckTarget
 
 _TIMED_CALLS = 5
@@ -45,9 +45,9 @@ def estimate_cost(cost, parameters, *, samples=5, directions=3):
     per_call = float(np.median(times))
     target.restore()
     sizes = [int(np.prod(shape, dtype=np.int64)) for shape in target.layout.shapes]
-    calls = {"full": 2 * sum(sizes) + _REPEATS,
-             "sampled": 2 * sum(min(samples, s) for s in sizes) + _REPEATS,
-             "directional": 2 * sum(min(directions, s) for s in sizes) + _REPEATS}
+    calls = {"full": 2 * sum(sizes) + PROBE_CALLS,
+             "sampled": 2 * sum(min(samples, s) for s in sizes) + PROBE_CALLS,
+             "directional": 2 * sum(min(directions, s) for s in sizes) + PROBE_CALLS}
     return CostEstimate(per_call, calls, sum(sizes))
 
 

@@ -39,6 +39,11 @@ class ParameterLayout:
         """n, the length of theta."""
         return int(self._offsets[-1])
 
+    @property
+    def starts(self):
+        """The first row of each parameter's block, in `names` order."""
+        return self._offsets[:-1]
+
     def __len__(self):
         return len(self.names)
 

@@ -40,7 +40,7 @@ def component_rows(target, positions, epsilon, cost_at_theta, workers=1):
     right = (plus - cost_at_theta) / epsilon
     left = (cost_at_theta - minus) / epsilon
     analytic = target.analytic[positions]
-    parameter = np.searchsorted(_offsets(target.layout), positions, side="right") - 1
+    parameter = np.searchsorted(target.layout.starts, positions, side="right") - 1
     kink = _kinks(analytic, numerical, left, right, cost_at_theta, epsilon, target.dtype)
     values = target.pristine.reshape(-1)[positions].astype(np.float64)
     return Measurements(parameter, positions, analytic, numerical, left, right, values, kink), 2 * len(positions)
@@ -109,10 +109,6 @@ def _kinks(analytic, numerical, left, right, cost_at_theta, epsilon, dtype):
     gap = np.abs(analytic - numerical)
     scale = np.abs(analytic) + np.abs(numerical)
     return (gap > 100 * roundoff) & (np.abs(right - left) >= gap) & (gap > 1e-3 * scale)
-
-
-def _offsets(layout):
-    return np.array([layout.slice(name).start for name in layout.names], dtype=np.int64)
 
 
 def _require_finite_costs(target, positions, plus, minus):

@@ -296,13 +296,18 @@ def lab_server(jupyter_home, artifacts):
     yield from jupyter_app_server("jupyterlab", "jupyterlab", jupyter_home)
 
 
+def sessions_deleted_after(server):
+    """Yield the server; afterwards delete the sessions a test opened, so that their kernels stop."""
+    try:
+        yield server
+    finally:
+        delete_sessions(server)
+
+
 @pytest.fixture
 def lab(lab_server):
-    """The JupyterLab server; the sessions a test opened (and their kernels) are deleted after it."""
-    try:
-        yield lab_server
-    finally:
-        delete_sessions(lab_server)
+    """The JupyterLab server, per test."""
+    yield from sessions_deleted_after(lab_server)
 
 
 @pytest.fixture(scope="module")
@@ -314,11 +319,8 @@ def notebook7_server(jupyter_home, artifacts):
 
 @pytest.fixture
 def notebook7(notebook7_server):
-    """The Jupyter Notebook 7 server; the sessions a test opened (and their kernels) are deleted after it."""
-    try:
-        yield notebook7_server
-    finally:
-        delete_sessions(notebook7_server)
+    """The Jupyter Notebook 7 server, per test."""
+    yield from sessions_deleted_after(notebook7_server)
 
 
 @pytest.fixture(scope="module")
