@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from gradebooks import dump
 from gradlab.grading.gradebook import read_expected, read_scores
 from gradlab.grading.nbgrader_calls import isolated_environment
 
@@ -167,6 +168,9 @@ def test_the_reference_solution_passes_its_own_tests_in_a_kernel(generated, env)
 def test_the_instructor_command_in_parallel_gives_the_same_gradebook(parallel, autograded):
     course, done = parallel
     assert scores(course) == scores(autograded) == EXPECTED
+    # Row for row: auto scores, review flags, comments and penalties as nbgrader's own autograde wrote them.
+    url = "sqlite:///{}/gradebook.db"
+    assert dump(url.format(course), ASSIGNMENT, COURSE_ID) == dump(url.format(autograded), ASSIGNMENT, COURSE_ID)
     assert f"graded {len(EXPECTED)}, already graded 0, failed 0" in done.stdout
     assert_no_hidden_test_in_feedback(course)
     with open(course / "exports" / f"{ASSIGNMENT}_scores.csv", newline="") as handle:

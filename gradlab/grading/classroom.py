@@ -91,13 +91,13 @@ def grade_class(course, assignment, submissions=None, *, workers=None, force=Fal
         todo = [s for s in every if force or not (journal.is_graded(s) and _autograded(course, assignment, s.student))]
         run.skipped = [s.student for s in every if s not in todo]
         workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
-        workdir = tempfile.mkdtemp(prefix="run-", dir=state)
+        workdir = _scratch_folder(state)
         try:
             template = merge.snapshot(db_url, os.path.join(workdir, "template.db"))
             with ProcessPoolExecutor(workers, mp_context=_context(), initializer=worker.start,
-                                     initargs=(course, template, workdir, course_id)) as pool:
+                                     initargs=(course, template, workdir)) as pool:
                 phase = time.perf_counter()
-                _autograde_all(pool, run, todo, journal, db_url, course_id, stream)
+                _autograde_all(pool, run, todo, journal, db_url, stream)
                 run.autograde_seconds = time.perf_counter() - phase
                 if feedback:
                     wanted = [s.student for s in every if s.student not in run.failed and (
@@ -108,6 +108,14 @@ def grade_class(course, assignment, submissions=None, *, workers=None, force=Fal
     _export(run, db_url, course_id, report)
     run.seconds = time.perf_counter() - started
     return run
+
+
+def _scratch_folder(state):
+    """The run's scratch folder (the workers' private gradebooks and logs): in memory where the machine has
+    /dev/shm, because nbgrader commits a dozen times per submission and a private copy needs no disk sync."""
+    memory = "/dev/shm"
+    where = memory if os.path.isdir(memory) and os.access(memory, os.W_OK) else state
+    return tempfile.mkdtemp(prefix="gradlab-run-", dir=where)
 
 
 @contextlib.contextmanager
@@ -135,13 +143,11 @@ def _export(run, db_url, course_id, report):
                                                run.assignment, run.scores, run.points, problems)
 
 
-def _autograde_all(pool, run, todo, journal, db_url, course_id, stream):
-    from nbgrader.api import Gradebook
-
+def _autograde_all(pool, run, todo, journal, db_url, stream):
     bar = ProgressBar(len(todo), "autograde", stream)
-    futures = {pool.submit(worker.autograde, run.assignment, s.student): s for s in todo}
-    try:
-        with Gradebook(db_url, course_id) as book:
+    with merge.open_course_gradebook(db_url) as book:  # opened first: a gradebook it cannot write stops the run here
+        futures = {pool.submit(worker.autograde, run.assignment, s.student): s for s in todo}
+        try:
             for future in as_completed(futures):
                 submission, outcome = futures[future], future.result()
                 if outcome["ok"]:
@@ -151,11 +157,11 @@ def _autograde_all(pool, run, todo, journal, db_url, course_id, stream):
                 else:
                     run.failed[submission.student] = outcome["error"]
                 bar.advance(f"{submission.student} {'' if outcome['ok'] else 'FAILED '}({outcome['seconds']:.1f} s)")
-    except BaseException:
-        # Ctrl-C or a broken worker: what was merged stays merged (and journaled); the rest waits for a re-run.
-        for future in futures:
-            future.cancel()
-        raise
+        except BaseException:
+            # Ctrl-C or a broken worker: what was merged stays merged (and journaled); the rest waits for a re-run.
+            for future in futures:
+                future.cancel()
+            raise
 
 
 def _feedback_all(pool, run, students, db_url, stream):

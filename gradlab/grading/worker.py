@@ -18,7 +18,7 @@ from . import launch, merge, nbgrader_calls
 _STATE = {}
 
 
-def start(course, template, workdir, course_id):
+def start(course, template, workdir):
     """Initializer of each worker: a private copy of the gradebook and a log file of its own."""
     nbgrader_calls.quiet_nbgrader_warnings()
     # Stop this worker's fork server when the worker ends (workers leave through os._exit, not atexit).
@@ -31,7 +31,7 @@ def start(course, template, workdir, course_id):
     handler = logging.FileHandler(os.path.join(workdir, f"worker-{os.getpid()}.log"))
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
-    _STATE.update(course=course, private_url="sqlite:///" + private, course_id=course_id, log=log)
+    _STATE.update(course=course, private_url="sqlite:///" + private, log=log)
 
 
 def autograde(assignment, student):
@@ -40,7 +40,7 @@ def autograde(assignment, student):
     log = _STATE["log"]
     try:
         ok, error = nbgrader_calls.autograde(_STATE["course"], assignment, student, _STATE["private_url"], log)
-        result = merge.extract(_STATE["private_url"], _STATE["course_id"], assignment, student) if ok else None
+        result = merge.extract(_STATE["private_url"], assignment, student) if ok else None
     except Exception:  # a bug or an unreadable notebook: this submission fails, the class goes on
         ok, error, result = False, traceback.format_exc(limit=3), None
         log.error("autograding %s failed:\n%s", student, error)
