@@ -1,12 +1,15 @@
 """Autograding throughput: `python -m gradlab.grading grade` (parallel) against plain `nbgrader autograde`
 (one submission after another), on the same class and the same course configuration.
 
-    .venv/bin/python benchmarks/autograde.py [--copies 2] [--workers N] [--kernel]
+    .venv/bin/python benchmarks/autograde.py [--copies 6] [--repeats 3] [--workers N] [--more] [--kernel]
 
 The class is the sample class (autograder/sample_class), repeated --copies times under new student names.
-Each contender starts from the same freshly generated course; wall-clock times include each command's own
-start-up, as an instructor would see it. --kernel adds nbgrader's stock pipeline (the notebook executed in a
-Jupyter kernel), for reference. Not a timed test: it prints a table.
+Each run starts from the same freshly generated course; wall-clock times include each command's own start-up,
+as an instructor would see it. The contenders take turns, --repeats rounds of them: the speed-up is the median
+over rounds of sequential / parallel within a round, so that the machine's own drift (other load, here often
+10-20% over minutes) falls on both sides. --more adds the parallel command with feedback, CSV and report, and
+with one worker; --kernel adds nbgrader's stock pipeline (each notebook executed in a Jupyter kernel). Not a
+timed test: it prints a table.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import argparse
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -70,45 +74,54 @@ def timed(command, course, env):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--copies", type=int, default=2, help="how many times the sample class is submitted")
+    parser.add_argument("--copies", type=int, default=6, help="how many times the sample class is submitted")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds of the contenders, taking turns")
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="workers of the parallel command")
+    parser.add_argument("--more", action="store_true", help="also with feedback and report, and with one worker")
     parser.add_argument("--kernel", action="store_true", help="also time nbgrader's stock kernel pipeline")
     args = parser.parse_args(argv)
+    grade = [sys.executable, "-m", "gradlab.grading", "grade", ".", ASSIGNMENT]
+    contenders = [
+        ("nbgrader autograde (sequential)", [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], None),
+        (f"gradlab.grading grade, {args.workers} workers",
+         grade + ["--workers", str(args.workers), "--no-feedback", "--no-report"], None),
+    ]
+    if args.more:
+        contenders += [("  ... with feedback, CSV and report", grade + ["--workers", str(args.workers)], None),
+                       ("gradlab.grading grade, 1 worker", grade + ["--workers", "1", "--no-feedback", "--no-report"],
+                        None)]
+    if args.kernel:
+        contenders.append(("nbgrader autograde, stock kernel pipeline",
+                           [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], STOCK_PIPELINE))
     load = os.getloadavg()[0]
+    rounds = []  # per round: {name: (wall seconds, CPU seconds)}
     with tempfile.TemporaryDirectory(prefix="gradlab-bench-") as tmp:
         scratch = Path(tmp)
         env = environment(scratch)
         generated, count = prepared_course(scratch, args.copies, env)
-        contenders = [
-            ("nbgrader autograde (sequential)", [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], None),
-            (f"gradlab.grading grade, {args.workers} workers",
-             [sys.executable, "-m", "gradlab.grading", "grade", ".", ASSIGNMENT, "--workers", str(args.workers),
-              "--no-feedback", "--no-report"], None),
-            (f"  ... with feedback, CSV and report",
-             [sys.executable, "-m", "gradlab.grading", "grade", ".", ASSIGNMENT, "--workers", str(args.workers)], None),
-            ("gradlab.grading grade, 1 worker",
-             [sys.executable, "-m", "gradlab.grading", "grade", ".", ASSIGNMENT, "--workers", "1", "--no-feedback",
-              "--no-report"], None),
-        ]
-        if args.kernel:
-            contenders.append(("nbgrader autograde, stock kernel pipeline",
-                               [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], STOCK_PIPELINE))
-        rows = []
-        for name, command, extra_config in contenders:
-            course = scratch / f"run-{len(rows)}"
-            shutil.copytree(generated, course)
-            if extra_config:
-                with open(course / "nbgrader_config.py", "a") as handle:
-                    handle.write(extra_config)
-            rows.append((name, timed(command, course, env)))
-    baseline = rows[0][1][0]
-    print(f"{count} submissions (the sample class x {args.copies}), {os.cpu_count()} cores, "
+        for round_ in range(args.repeats):
+            times = {}
+            for name, command, extra_config in contenders:
+                course = scratch / f"run-{round_}-{len(times)}"
+                shutil.copytree(generated, course)
+                if extra_config:
+                    with open(course / "nbgrader_config.py", "a") as handle:
+                        handle.write(extra_config)
+                times[name] = timed(command, course, env)
+                shutil.rmtree(course)
+                print(f"round {round_ + 1}: {name}: {times[name][0]:.1f} s", file=sys.stderr)
+            rounds.append(times)
+    baseline = contenders[0][0]
+    print(f"{count} submissions (the sample class x {args.copies}), {os.cpu_count()} cores, {args.repeats} rounds, "
           f"load average before: {load:.2f}\n")
     print(f"{'command':45s} {'wall s':>7s} {'s/submission':>13s} {'submissions/min':>16s} {'speed-up':>9s} "
-          f"{'CPU s/submission':>17s}")
-    for name, (seconds, cpu) in rows:
+          f"{'(range)':>13s} {'CPU s/submission':>17s}")
+    for name, _, _ in contenders:
+        seconds = statistics.median(r[name][0] for r in rounds)
+        cpu = statistics.median(r[name][1] for r in rounds)
+        ratios = [r[baseline][0] / r[name][0] for r in rounds]
         print(f"{name:45s} {seconds:7.1f} {seconds / count:13.2f} {60 * count / seconds:16.1f} "
-              f"{baseline / seconds:8.2f}x {cpu / count:17.2f}")
+              f"{statistics.median(ratios):8.2f}x {min(ratios):6.2f}-{max(ratios):.2f}x {cpu / count:17.2f}")
 
 
 if __name__ == "__main__":

@@ -165,6 +165,14 @@ def test_the_reference_solution_passes_its_own_tests_in_a_kernel(generated, env)
     assert "Success! Your notebook passes all the tests." in done.stdout
 
 
+def test_the_command_starts_without_building_jsonschemas_iri_parsers(generated, env):
+    done = run([sys.executable, "-X", "importtime", "-m", "gradlab.grading", "table", str(generated), ASSIGNMENT],
+               generated, env)
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert {"nbgrader.api", "nbformat", "jsonschema"} <= imported
+    assert "rfc3987_syntax.syntax_helpers" not in imported and "lark" not in imported  # its parsers, never built
+
+
 def test_the_instructor_command_in_parallel_gives_the_same_gradebook(parallel, autograded):
     course, done = parallel
     assert scores(course) == scores(autograded) == EXPECTED
