@@ -9,19 +9,15 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 
-from gradebooks import dump
 from gradlab.grading.gradebook import read_expected, read_scores
 from gradlab.grading.nbgrader_calls import isolated_environment
+from nbgrader_course import ASSIGNMENT, COURSE, COURSE_ID, dump, nbgrader, new_course
 
-COURSE = Path(__file__).resolve().parents[1] / "autograder"
 SAMPLE = COURSE / "sample_class"
-ASSIGNMENT = "gradient_checking"
-COURSE_ID = "gradient-checking"
 EXPECTED = read_expected(SAMPLE / "expected_scores.csv")
 
 
@@ -30,10 +26,6 @@ def run(command, cwd, env, ok=True):
     if ok:
         assert done.returncode == 0, f"{command} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done
-
-
-def nbgrader(course, env, *args):
-    return run([sys.executable, "-m", "nbgrader", *args], course, env)
 
 
 def scores(course):
@@ -48,12 +40,7 @@ def env(tmp_path_factory):
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory, env):
     """The course as an instructor has it after `nbgrader generate_assignment`."""
-    course = tmp_path_factory.mktemp("generated") / "course"
-    course.mkdir()
-    shutil.copytree(COURSE / "source", course / "source")
-    shutil.copy(COURSE / "nbgrader_config.py", course)
-    nbgrader(course, env, "generate_assignment", ASSIGNMENT)
-    return course
+    return new_course(tmp_path_factory.mktemp("generated") / "course", env)
 
 
 def fresh_copy(generated, tmp_path_factory, name):

@@ -2,23 +2,10 @@
 releases, a student fetches, works and submits, the instructor collects and autogrades."""
 import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 from gradlab.grading.gradebook import read_expected, read_scores
 from gradlab.grading.nbgrader_calls import isolated_environment
-
-COURSE = Path(__file__).resolve().parents[1] / "autograder"
-ASSIGNMENT = "gradient_checking"
-COURSE_ID = "gradient-checking"
-
-
-def nbgrader(cwd, env, *args):
-    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=600)
-    assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    return done
+from nbgrader_course import ASSIGNMENT, COURSE, COURSE_ID, nbgrader, new_course
 
 
 def test_release_fetch_submit_collect_autograde(tmp_path):
@@ -27,11 +14,7 @@ def test_release_fetch_submit_collect_autograde(tmp_path):
     exchange.mkdir()
     os.chmod(exchange, 0o777)  # as on a shared JupyterHub: everyone may write their submissions
     where = f"--Exchange.root={exchange}"
-    course = tmp_path / "course"
-    course.mkdir()
-    shutil.copytree(COURSE / "source", course / "source")
-    shutil.copy(COURSE / "nbgrader_config.py", course)
-    nbgrader(course, env, "generate_assignment", ASSIGNMENT)
+    course = new_course(tmp_path / "course", env)
     nbgrader(course, env, "release_assignment", ASSIGNMENT, where)
 
     home = tmp_path / "student-home"

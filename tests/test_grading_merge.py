@@ -3,27 +3,15 @@
 manual grades kept on a re-grade, nothing written when a merge fails, another schema refused."""
 import shutil
 import sqlite3
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from gradebooks import dump
 from gradlab.grading import merge
 from gradlab.grading.nbgrader_calls import isolated_environment
+from nbgrader_course import ASSIGNMENT, COURSE, COURSE_ID, dump, nbgrader, new_course
 
-COURSE = Path(__file__).resolve().parents[1] / "autograder"
 SAMPLE = COURSE / "sample_class"
-ASSIGNMENT = "gradient_checking"
-COURSE_ID = "gradient-checking"
 STUDENTS = {"ada": "ada_correct", "ben": "ben_course_bugs"}
-
-
-def nbgrader(course, env, *args):
-    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env, capture_output=True,
-                          text=True, timeout=600)
-    assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
 
 
 @pytest.fixture(scope="module")
@@ -32,13 +20,7 @@ def course(tmp_path_factory):
     gradebook as it was before any submission."""
     root = tmp_path_factory.mktemp("merge")
     env = isolated_environment(str(root / "jupyter"))
-    course = root / "course"
-    course.mkdir()
-    shutil.copytree(COURSE / "source", course / "source")
-    shutil.copy(COURSE / "nbgrader_config.py", course)
-    with open(course / "nbgrader_config.py", "a") as handle:
-        handle.write('\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
-    nbgrader(course, env, "generate_assignment", ASSIGNMENT)
+    course = new_course(root / "course", env, 'c.LateSubmissionPlugin.penalty_method = "zero"')
     nbgrader(course, env, "db", "assignment", "add", ASSIGNMENT, "--duedate=2026-01-01 00:00:00 UTC")
     shutil.copy(course / "gradebook.db", root / "released.db")
     for student, notebook in STUDENTS.items():

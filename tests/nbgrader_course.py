@@ -1,0 +1,51 @@
+"""What the nbgrader tests share: running `nbgrader` as an instructor does, a freshly generated copy of the
+course, and a whole gradebook read through nbgrader's own API to compare two gradebooks row by row."""
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+from nbgrader.api import Gradebook
+from sqlalchemy.exc import SAWarning
+
+COURSE = Path(__file__).resolve().parents[1] / "autograder"
+ASSIGNMENT = "gradient_checking"
+COURSE_ID = "gradient-checking"
+
+
+def nbgrader(cwd, env, *args):
+    """`nbgrader ARGS` in `cwd`; fails the test, with nbgrader's output, if the command fails."""
+    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=900)
+    assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done
+
+
+def new_course(course, env, extra_config=""):
+    """The course at `course` (a new folder) as an instructor has it after `nbgrader generate_assignment`."""
+    course.mkdir()
+    shutil.copytree(COURSE / "source", course / "source")
+    shutil.copy(COURSE / "nbgrader_config.py", course)
+    if extra_config:
+        with open(course / "nbgrader_config.py", "a") as handle:
+            handle.write("\n" + extra_config + "\n")
+    nbgrader(course, env, "generate_assignment", ASSIGNMENT)
+    return course
+
+
+def dump(db_url, assignment, course_id):
+    """{student: (timestamp, {notebook: (late penalty, {cell: grade columns}, {cell: comment columns})})}."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)  # nbgrader 0.9's session use under SQLAlchemy 2
+        with Gradebook(db_url, course_id) as book:
+            found = {}
+            for submission in book.find_assignment(assignment).submissions:
+                notebooks = {}
+                for notebook in submission.notebooks:
+                    grades = {g.name: (g.auto_score, g.manual_score, g.extra_credit, g.needs_manual_grade)
+                              for g in notebook.grades}
+                    comments = {c.name: (c.auto_comment, c.manual_comment) for c in notebook.comments}
+                    notebooks[notebook.name] = (notebook.late_submission_penalty, grades, comments)
+                found[submission.student.id] = (submission.timestamp, notebooks)
+    return found
