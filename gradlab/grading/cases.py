@@ -133,3 +133,34 @@ def network_check_cases(hidden):
         arrays = {"X": X, "Y": Y, **p, **gradients}
         cases.append(Case(visible, {"parameters": list(PARAMETERS)}, arrays, expected=not report.passed))
     return cases
+
+
+_HELPERS = '''
+def dictionary_to_vector(parameters):
+    keys, columns = [], []
+    for name in NAMES:
+        column = np.reshape(parameters[name], (-1, 1))
+        keys = keys + [name] * column.shape[0]
+        columns.append(column)
+    return np.concatenate(columns, axis=0), keys
+
+
+def vector_to_dictionary(theta):
+    parameters, start = {}, 0
+    for name, shape in zip(NAMES, SHAPES):
+        size = int(np.prod(shape))
+        parameters[name] = theta[start:start + size].reshape(shape)
+        start += size
+    return parameters
+
+
+def gradients_to_vector(gradients):
+    return np.concatenate([np.reshape(gradients["d" + name], (-1, 1)) for name in NAMES], axis=0)
+'''
+
+
+def course_helper_sources(names, shapes):
+    """dictionary_to_vector, vector_to_dictionary, gradients_to_vector with the course's signatures, for
+    parameters of these names and shapes (the course's versions hard-code one network), as source text."""
+    text = _HELPERS.replace("NAMES", repr(tuple(names))).replace("SHAPES", repr(tuple(tuple(s) for s in shapes)))
+    return {name: text for name in ("dictionary_to_vector", "vector_to_dictionary", "gradients_to_vector")}

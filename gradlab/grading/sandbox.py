@@ -1,4 +1,5 @@
-"""Running one exercise of one submission in a sandboxed child process, and reading back what it left.
+"""Running a submission's code in sandboxed child processes (a `Sandbox` per submission, a child per job), and
+reading back what each child left.
 
 The child is a fresh interpreter (`python -I`, no site or user paths, a minimal environment; see launch.py)
 working in a scratch directory, in a session of its own so that everything it starts can be killed together. It confines
@@ -45,54 +46,53 @@ class Limits:
 class ChildRun:
     """What a child left behind. Everything in it came from the child, so it is data to check, not to trust."""
 
-    finished: bool  # reached the end of every case
+    finished: bool  # reached the end of every call
     ending: str  # how the process ended, in words ("" when it finished)
     protections: list = field(default_factory=list)
     cell_failures: list = field(default_factory=list)  # [{cell, error, message}] as the child reported them
-    records: list = field(default_factory=list)  # one per case: the child's JSON record, or None if none came
-    arrays: list = field(default_factory=list)  # one per case: name -> ndarray
+    cell_outputs: list = field(default_factory=list)  # [{cell, stdout, stderr, truncated}] when the job captured them
+    tests: list = field(default_factory=list)  # [{test, status, error, message, stdout, stderr, value}] of test cells
+    records: list = field(default_factory=list)  # one per call: the child's JSON record, or None if none came
+    arrays: list = field(default_factory=list)  # one per call: name -> ndarray
     seconds: float = 0.0
 
 
-def run_exercise(exercise, cells, cases, references, limits=Limits(), python=None, scratch_root=None,
-                 fork_server=True):
-    """Run `cells` (source strings) then call `exercise` on each case in a sandboxed child.
+class Sandbox:
+    """Where one submission's children run. Each `run` is a fresh child; `close` ends whatever they left."""
 
-    cases: [(call, arrays)], call a JSON-able dict, arrays a dict of ndarrays.
-    references: name -> source of the grader's functions the child may put in place of the student's.
-    fork_server: fork the child from a pristine interpreter kept for the purpose (forkserver.py) rather than
-    start a new one: the same child, without 0.2 s of start-up.
-    """
-    python = python or sys.executable
-    scratch = tempfile.mkdtemp(prefix="gradlab-sandbox-", dir=scratch_root)
-    try:
-        os.mkdir(os.path.join(scratch, "out"))
-        _write_job(scratch, exercise, cells, cases, references, limits)
-        started = time.perf_counter()
-        returncode, timed_out = launch.run_child(scratch, limits.wall_seconds, python, fork_server)
-        run = _read_results(os.path.join(scratch, "out"), len(cases))
-        run.seconds = time.perf_counter() - started
-        if not run.finished:
-            run.ending = describe_ending(returncode, timed_out, limits)
-        return run
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    def __init__(self, limits=Limits(), python=None, fork_server=True, scratch_root=None):
+        self.limits, self.python = limits, python or sys.executable
+        self.fork_server, self.scratch_root = fork_server, scratch_root
 
+    def run(self, job):
+        """Run a job.Job in a new child; return the ChildRun."""
+        scratch = tempfile.mkdtemp(prefix="gradlab-sandbox-", dir=self.scratch_root)
+        try:
+            os.mkdir(os.path.join(scratch, "out"))
+            document, arrays = job.to_data()
+            document["limits"] = self.limits.for_child()
+            with open(os.path.join(scratch, "job.json"), "w") as handle:
+                json.dump(document, handle)
+            with open(os.path.join(scratch, "inputs.npz"), "wb") as handle:
+                np.savez(handle, **arrays)
+            started = time.perf_counter()
+            returncode, timed_out = launch.run_child(scratch, self.limits.wall_seconds, self.python, self.fork_server)
+            run = _read_results(os.path.join(scratch, "out"), len(job.calls))
+            run.seconds = time.perf_counter() - started
+            if not run.finished:
+                run.ending = describe_ending(returncode, timed_out, self.limits)
+            return run
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
-def _write_job(scratch, exercise, cells, cases, references, limits):
-    calls, arrays = [], {}
-    for k, (call, case_arrays) in enumerate(cases):
-        names = {}
-        for name, value in case_arrays.items():
-            names[name] = f"c{k}_{name}"
-            arrays[names[name]] = np.asarray(value)
-        calls.append(dict(call, arrays=names))
-    job = {"exercise": exercise, "cells": list(cells), "cases": calls, "references": dict(references),
-           "limits": limits.for_child()}
-    with open(os.path.join(scratch, "job.json"), "w") as handle:
-        json.dump(job, handle)
-    with open(os.path.join(scratch, "inputs.npz"), "wb") as handle:
-        np.savez(handle, **arrays)
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def describe_ending(returncode, timed_out, limits):
@@ -141,9 +141,14 @@ def _read_results(out, count):
     cells = _read_json(os.path.join(out, "cells.json")) or {}
     run = ChildRun(finished=os.path.exists(os.path.join(out, "done.json")), ending="",
                    protections=[str(p) for p in start.get("protections", []) if isinstance(p, str)][:10],
-                   cell_failures=[f for f in cells.get("failures", []) if isinstance(f, dict)][:200])
+                   cell_failures=_dicts(cells.get("failures"), 200), cell_outputs=_dicts(cells.get("outputs"), 200),
+                   tests=_dicts(cells.get("tests"), 200))
     for k in range(count):
         record = _read_json(os.path.join(out, f"case-{k}.json"))
         run.records.append(record)
         run.arrays.append(_read_arrays(os.path.join(out, f"case-{k}.npz")) if record is not None else {})
     return run
+
+
+def _dicts(value, limit):
+    return [item for item in value if isinstance(item, dict)][:limit] if isinstance(value, list) else []

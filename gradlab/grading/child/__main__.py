@@ -1,8 +1,9 @@
 """The sandboxed child: `python -I <this directory> SCRATCH`, or a fork server with `--serve`.
 
-Reads SCRATCH/job.json and SCRATCH/inputs.npz, confines itself (confine.py), runs the submission's code cells,
-calls one exercise's function on each case, and leaves its results in SCRATCH/out: start.json (protections in
-force), cells.json (cells that failed), case-K.json and case-K.npz, and done.json when it finished.
+Reads SCRATCH/job.json and SCRATCH/inputs.npz, confines itself (confine.py), runs the submission's cells and
+the calls the job asks for (calls.py), and leaves its results in SCRATCH/out: start.json (protections in force),
+cells.json (cells that failed, what cells printed, test cells' outcomes), case-K.json and case-K.npz (one per
+call), and done.json when it finished.
 """
 import json
 import os
@@ -11,7 +12,6 @@ import sys
 import numpy as np
 
 import calls
-import cells
 import confine
 
 
@@ -20,17 +20,13 @@ def main(scratch):
         job = json.load(handle)
     with np.load(os.path.join(scratch, "inputs.npz"), allow_pickle=False) as data:
         arrays = {name: data[name] for name in data.files}
-    references = calls.compile_references(job["references"])
     out = os.path.join(scratch, "out")
     limits = job["limits"]
     os.chdir(scratch)
     protections = confine.confine(scratch, limits["memory_bytes"], limits["cpu_seconds"], limits["file_bytes"])
     sys.path[:] = [p for p in sys.path if os.path.abspath(p) != os.path.dirname(os.path.abspath(__file__))]
     calls.write_record(out, "start", {"protections": protections})
-    namespace = cells.new_namespace()
-    failures = cells.run_cells(job["cells"], namespace, limits["cell_seconds"])
-    calls.write_record(out, "cells", {"failures": failures})
-    calls.run_cases(job["exercise"], namespace, job["cases"], arrays, references, limits["call_seconds"], out)
+    calls.run_job(job, arrays, out)  # the submission's cells, then the calls: see calls.py
     calls.write_record(out, "done", {})
 
 

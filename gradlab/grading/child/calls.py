@@ -1,8 +1,9 @@
-"""Calling one exercise's function on each case, inside the child, and saving what it returns as plain data.
+"""Calling the student's functions inside the child, and saving what they return as plain data.
 
-Nothing here judges a result: the grader does that, in its own process, against its own reference. This
-module only turns whatever the student's function returned into JSON (what kind of thing it was) and float64
-arrays (its numbers), one pair of files per case, written as soon as the case is done.
+Nothing here judges a result: the grader does that, in its own process, against its own reference. This module
+only builds each call's arguments from the job's data, puts the given functions a call relies on in place, and
+turns whatever came back into a JSON tree (what kind of thing each part was) and float64 arrays (its numbers), one
+pair of files per call, written as soon as the call is done.
 """
 import json
 import os
@@ -14,125 +15,109 @@ import cells
 # Bound at import, before any student code runs, so that a cell that rebinds builtins or numpy's functions
 # changes only what the student's own code sees.
 isinstance, type, len, str, dict, list, tuple, float = isinstance, type, len, str, dict, list, tuple, float
-callable, sorted, open, getattr, range, zip, int = callable, sorted, open, getattr, range, zip, int
-_array, _savez, _reshape, _concatenate, _iscomplexobj = np.array, np.savez, np.reshape, np.concatenate, np.iscomplexobj
-_ndarray, _generic, _prod = np.ndarray, np.generic, np.prod
+callable, sorted, open, getattr, range, zip, int, bool = callable, sorted, open, getattr, range, zip, int, bool
+_array, _savez, _iscomplexobj, _issubdtype = np.array, np.savez, np.iscomplexobj, np.issubdtype
+_ndarray, _generic, _bool_, _integer, _floating = np.ndarray, np.generic, np.bool_, np.integer, np.floating
 _dumps, _replace = json.dumps, os.replace
 
+MAX_DEPTH = 4  # how deep a returned tree is followed (a tuple of dicts of arrays is depth 3)
+MAX_ITEMS = 64  # items of one returned dict, tuple or list that are looked at
+MAX_ELEMENTS = 2 ** 21  # numbers saved per call (16 MiB of float64): the grader reads no more
 
-def compile_references(sources):
-    """The grader's reference functions, from their source text, in a namespace of their own."""
-    namespace = {"np": np}
+
+def decode(tree, arrays):
+    """An argument from its JSON tree; arrays are fresh copies, so a student who writes into one changes nothing."""
+    (kind, value), = tree.items()
+    if kind == "array":
+        return _array(arrays[value])
+    if kind in ("bool", "int", "float", "str"):
+        return value
+    if kind == "none":
+        return None
+    if kind == "dict":
+        return {key: decode(item, arrays) for key, item in value}
+    items = [decode(item, arrays) for item in value]
+    return items if kind == "list" else tuple(items)
+
+
+def given_functions(sources):
+    """The given functions a call relies on, compiled from their source in a namespace of their own."""
+    namespace = {"np": np, "numpy": np}
     for source in sources.values():
-        exec(compile(source, "<reference>", "exec"), namespace)
+        exec(compile(source, "<given>", "exec"), namespace)
     return {name: namespace[name] for name in sources}
 
 
 def inject(function, names):
-    """Make the student's function see the grader's versions of the functions it calls by name."""
+    """Make the student's function see the given functions it calls by name."""
     space = getattr(function, "__globals__", None)
     if isinstance(space, dict):
         space.update(names)
 
 
-def course_helpers(names, shapes):
-    """dictionary_to_vector, vector_to_dictionary, gradients_to_vector with the course's signatures,
-    for parameters of these names and shapes (the course's versions hard-code one network)."""
-    sizes = [int(_prod(shape)) for shape in shapes]
+class Packer:
+    """Turns a returned value into a tree; numbers go into `saved` as float64, within MAX_ELEMENTS in all."""
 
-    def dictionary_to_vector(parameters):
-        keys, columns = [], []
-        for name in names:
-            column = _reshape(parameters[name], (-1, 1))
-            keys = keys + [name] * column.shape[0]
-            columns.append(column)
-        return _concatenate(columns, axis=0), keys
+    def __init__(self):
+        self.saved = {}
+        self.elements = 0
 
-    def vector_to_dictionary(theta):
-        parameters, start = {}, 0
-        for name, shape, size in zip(names, shapes, sizes):
-            parameters[name] = theta[start:start + size].reshape(shape)
-            start += size
-        return parameters
-
-    def gradients_to_vector(gradients):
-        return _concatenate([_reshape(gradients["d" + name], (-1, 1)) for name in names], axis=0)
-
-    return {"dictionary_to_vector": dictionary_to_vector, "vector_to_dictionary": vector_to_dictionary,
-            "gradients_to_vector": gradients_to_vector}
-
-
-def _arguments(exercise, function, case, arrays, references):
-    """The arguments of one call, after putting in place the reference functions the call relies on."""
-    def array(name):
-        return _array(arrays[case["arrays"][name]])  # a fresh copy per call: the student may write into it
-
-    if exercise in ("forward_propagation", "backward_propagation"):
-        return (case["x"], case["theta"])
-    if exercise == "gradient_check":
-        a, b, c = case["backward"]
-        inject(function, {"forward_propagation": references["forward_propagation"],
-                          "backward_propagation": lambda x, theta: a * x + b * theta + c})
-        return (case["x"], case["theta"])
-    if exercise == "backward_propagation_n":
-        cache = tuple(array(f"cache{k}") for k in range(case["cache_length"]))
-        return (array("X"), array("Y"), cache)
-    if exercise == "gradient_check_n":
-        names = case["parameters"]
-        parameters = {name: array(name) for name in names}
-        gradients = {"d" + name: array("d" + name) for name in names}
-        helpers = course_helpers(names, [parameters[name].shape for name in names])
-        inject(function, dict(helpers, forward_propagation_n=references["forward_propagation_n"]))
-        return (parameters, gradients, array("X"), array("Y"))
-    raise ValueError(f"no calling convention for exercise {exercise!r}")
-
-
-def pack(value, key, saved):
-    """A JSON description of one returned value; its numbers go into `saved[key]` as float64."""
-    if type(value) is _ndarray:
-        kind = "ndarray"
-    elif isinstance(value, _ndarray):
-        kind = "ndarray subclass"
-    elif isinstance(value, bool) or isinstance(value, np.bool_):
-        kind = "bool"
-    elif isinstance(value, (int, float, np.integer, np.floating)):
-        kind = "number"
-    elif isinstance(value, (list, tuple)):
-        kind = "list" if isinstance(value, list) else "tuple"
-    else:
-        kind = "other"
-    record = {"kind": kind, "type": type(value).__name__[:80]}
-    if kind == "other":
-        return record
-    try:
-        if _iscomplexobj(value):
-            record["dtype"] = "complex"
+    def pack(self, value, depth=0):
+        record = {"kind": _kind(value), "type": type(value).__name__[:80]}
+        kind = record["kind"]
+        if kind == "dict":
+            if depth < MAX_DEPTH:
+                keys = [key for key in list(value.keys())[:MAX_ITEMS] if isinstance(key, str)]
+                record["items"] = [[key[:80], self.pack(value[key], depth + 1)] for key in keys]
             return record
-        dtype = getattr(value, "dtype", None) if kind in ("ndarray", "ndarray subclass", "number") else None
-        converted = _array(value, dtype=np.float64)
-    except BaseException:  # noqa: B036  (a ragged list, objects that are not numbers, a time-out)
+        if kind in ("list", "tuple") and depth < MAX_DEPTH:
+            record["length"] = len(value)
+            record["items"] = [self.pack(item, depth + 1) for item in list(value)[:MAX_ITEMS]]
+        if kind in ("ndarray", "ndarray subclass", "number", "bool", "list", "tuple"):
+            self._numbers(value, kind, record)
         return record
-    record["dtype"] = str(dtype) if dtype is not None else "float64"
-    record["shape"] = [int(n) for n in converted.shape]
-    record["array"] = key
-    saved[key] = converted.view(_ndarray)
-    return record
+
+    def _numbers(self, value, kind, record):
+        try:
+            if _iscomplexobj(value):
+                record["dtype"] = "complex"
+                return
+            dtype = getattr(value, "dtype", None) if kind in ("ndarray", "ndarray subclass", "number") else None
+            converted = _array(value, dtype=np.float64)
+        except BaseException:  # noqa: B036  (a ragged list, objects that are not numbers, a time-out)
+            return
+        if self.elements + converted.size > MAX_ELEMENTS:
+            record["too_large"] = True
+            return
+        self.elements += converted.size
+        key = f"r{len(self.saved)}"
+        record["dtype"] = str(dtype) if dtype is not None else "float64"
+        record["shape"] = [int(n) for n in converted.shape]
+        record["array"] = key
+        self.saved[key] = converted.view(_ndarray)
 
 
-def _returned(exercise, value, case, saved):
-    if exercise != "backward_propagation_n":
-        return {"value": pack(value, "value", saved)}
-    if not isinstance(value, dict):
-        return {"value": {"kind": "other", "type": type(value).__name__[:80]}}
-    record = {}
-    for name in case["keys"]:
-        record[name] = pack(value[name], name, saved) if name in value else {"kind": "missing"}
-    return record
+def _kind(value):
+    if type(value) is _ndarray:
+        return "ndarray"
+    if isinstance(value, _ndarray):
+        return "ndarray subclass"
+    if isinstance(value, (bool, _bool_)):
+        return "bool"
+    if isinstance(value, (int, float, _integer, _floating)):
+        return "number"
+    if isinstance(value, dict):
+        return "dict"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, tuple):
+        return "tuple"
+    return "other"
 
 
 def _write(out, name, record, saved=None):
     """Write one result atomically (a reader never sees half a file)."""
-    if saved is not None:
+    if saved:
         with open(os.path.join(out, name + ".npz.tmp"), "wb") as handle:
             _savez(handle, **saved)
         _replace(os.path.join(out, name + ".npz.tmp"), os.path.join(out, name + ".npz"))
@@ -145,25 +130,36 @@ def write_record(out, name, record):
     _write(out, name, record)
 
 
-def run_cases(exercise, namespace, cases, arrays, references, seconds, out):
-    """Call the exercise's function once per case; write out/case-K.json (and .npz) after each call."""
-    function = namespace.get(exercise)
+def run_calls(calls, namespace, arrays, seconds, out):
+    """Make each call; write out/case-K.json (and .npz) after each one."""
     timed_out = False
-    for k, case in enumerate(cases):
-        saved = {}
+    for k, call in enumerate(calls):
+        function = namespace.get(call["function"])
         if not callable(function) or timed_out:
             # After one call ran out of time the others are not tried: one endless loop costs one budget.
             status = "skipped" if timed_out else "missing"
             _write(out, f"case-{k}", {"status": status, "type": type(function).__name__[:80]})
             continue
+        packer = Packer()
         try:
             with cells.time_budget(seconds):
-                value = function(*_arguments(exercise, function, case, arrays, references))
-                returned = _returned(exercise, value, case, saved)
+                inject(function, given_functions(call["inject"]))
+                args = [decode(tree, arrays) for tree in call["args"]]
+                kwargs = {name: decode(tree, arrays) for name, tree in call["kwargs"]}
+                returned = packer.pack(function(*args, **kwargs))
             record = {"status": "returned", "returned": returned}
         except cells.TimeBudgetExceeded:
             record, timed_out = {"status": "timeout"}, True
         except BaseException as error:  # noqa: B036  (sys.exit, MemoryError, KeyboardInterrupt alike)
             name, message = cells.describe_error(error)
             record = {"status": "raised", "error": name, "message": message}
-        _write(out, f"case-{k}", record, saved)
+        _write(out, f"case-{k}", record, packer.saved)
+
+
+def run_job(job, arrays, out):
+    """The submission's cells (test cells recorded one by one), then the calls."""
+    namespace = cells.new_namespace()
+    limits = job["limits"]
+    ran = cells.run_cells(job["cells"], namespace, limits["cell_seconds"], job.get("capture", False))
+    write_record(out, "cells", ran)
+    run_calls(job["calls"], namespace, arrays, limits["call_seconds"], out)

@@ -1,11 +1,19 @@
-"""Running a submission's code cells in the child, one after another, in one namespace, as a kernel would.
+"""Running a submission's cells in the child, one after another, in one namespace, as a kernel would.
 
-A cell that raises, or runs past its time budget, is recorded and skipped; the next cell still runs, as
-nbgrader does with allow_errors. Magics arrive already rewritten to get_ipython() calls (by the grader, with
-IPython's own transformer); here they do nothing, since no kernel exists to act on them.
+A cell that raises, or runs past its time budget, is recorded and skipped; the next cell still runs, as nbgrader does
+with allow_errors. Magics arrive already rewritten to get_ipython() calls (by the grader, with IPython's own
+transformer); here they do nothing, since no kernel exists to act on them. What a cell prints is kept, within
+bounds, when the job asks for it; a test cell's output, error and last value are always kept, since nbgrader scores
+a test cell by them.
 """
+import ast
 import contextlib
 import signal
+import sys
+
+CELL_TEXT = 4000  # characters of one cell's stdout or stderr that are kept
+TOTAL_TEXT = 64000  # and of all cells together
+VALUE_TEXT = 200  # characters of a test cell's last value
 
 
 class TimeBudgetExceeded(BaseException):
@@ -60,15 +68,90 @@ def describe_error(error, limit=300):
     return type(error).__name__[:80], str(text)[:limit]
 
 
-def run_cells(sources, namespace, seconds):
-    """Execute every cell; return [{cell, error, message}] for the cells that failed (cell counts from 1)."""
-    failures = []
-    for number, source in enumerate(sources, start=1):
+class BoundedText:
+    """A stand-in for sys.stdout / sys.stderr that keeps the first `limit` characters written to it."""
+
+    def __init__(self, limit):
+        self.limit, self.parts, self.kept, self.truncated = limit, [], 0, False
+
+    def write(self, text):
+        text = str(text)
+        room = self.limit - self.kept
+        if len(text) > room:
+            self.truncated = True
+        if room > 0:
+            self.parts.append(text[:room])
+            self.kept += min(len(text), room)
+        return len(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+    def getvalue(self):
+        return "".join(self.parts)
+
+
+def _compiled(source, number):
+    """(the cell's body, its last expression or None), compiled as a kernel splits them."""
+    tree = ast.parse(source, f"<cell {number}>")
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = compile(ast.Expression(tree.body.pop().value), f"<cell {number}>", "eval")
+    return compile(tree, f"<cell {number}>", "exec"), last
+
+
+def _value(value):
+    """A test cell's last value: its text, and the number it is when it is one (nbgrader's partial credit)."""
+    if value is None:
+        return None
+    number = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    elif type(value).__module__ == "numpy" and getattr(value, "shape", None) == () and value.dtype.kind in "iuf":
+        number = float(value)
+    try:
+        text = repr(value)[:VALUE_TEXT]
+    except BaseException:  # noqa: B036  (a __repr__ that raises or loops)
+        text = "<unprintable>"
+    return {"text": str(text), "number": number}
+
+
+def run_cells(cells, namespace, seconds, capture=False):
+    """Execute every cell; return {"failures", "outputs", "tests"} (cells count from 1)."""
+    failures, outputs, tests = [], [], []
+    left = TOTAL_TEXT
+    for number, cell in enumerate(cells, start=1):
+        test = cell.get("test")
+        keep = capture or test is not None
+        out, err = BoundedText(min(CELL_TEXT, left)), BoundedText(min(CELL_TEXT, left))
+        saved = sys.stdout, sys.stderr
+        record = {"cell": number, "status": "ok"}
+        value = None
         try:
-            code = compile(source, f"<cell {number}>", "exec")
+            body, last = _compiled(cell["source"], number)
             with time_budget(seconds):
-                exec(code, namespace)
+                if keep:
+                    sys.stdout, sys.stderr = out, err
+                exec(body, namespace)
+                if last is not None:
+                    value = eval(last, namespace)
+                    if test is not None:
+                        record["value"] = _value(value)
         except BaseException as error:  # noqa: B036  (SystemExit and time-outs included: the next cell still runs)
             name, message = describe_error(error)
+            record.update(status="timeout" if name == "TimeBudgetExceeded" else "raised", error=name, message=message)
             failures.append({"cell": number, "error": name, "message": message})
-    return failures
+        finally:
+            sys.stdout, sys.stderr = saved
+        if keep:
+            text = {"stdout": out.getvalue(), "stderr": err.getvalue(),
+                    "truncated": out.truncated or err.truncated}
+            left -= len(text["stdout"]) + len(text["stderr"])
+            if capture:
+                outputs.append(dict(text, cell=number))
+            if test is not None:
+                tests.append(dict(record, test=str(test)[:200], **text))
+    return {"failures": failures, "outputs": outputs, "tests": tests}
