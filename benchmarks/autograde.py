@@ -44,10 +44,10 @@ def environment(scratch):
 
 def prepared_course(scratch, copies, env):
     """A generated course with the sample class submitted `copies` times."""
+    from gradlab.grading.course_files import copy_course
+
     course = scratch / "generated"
-    course.mkdir()
-    shutil.copytree(COURSE / "source", course / "source")
-    shutil.copy(COURSE / "nbgrader_config.py", course)
+    copy_course(COURSE, course)
     subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT], cwd=course, env=env,
                    check=True, capture_output=True)
     count = 0

@@ -1,6 +1,5 @@
 """What the nbgrader tests share: running `nbgrader` as an instructor does, a freshly generated copy of the
 course, and a whole gradebook read through nbgrader's own API to compare two gradebooks row by row."""
-import shutil
 import subprocess
 import sys
 import warnings
@@ -8,6 +7,8 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
+
+from gradlab.grading.course_files import copy_course
 
 COURSE = Path(__file__).resolve().parents[1] / "autograder"
 ASSIGNMENT = "gradient_checking"
@@ -24,9 +25,7 @@ def nbgrader(cwd, env, *args):
 
 def new_course(course, env, extra_config=""):
     """The course at `course` (a new folder) as an instructor has it after `nbgrader generate_assignment`."""
-    course.mkdir()
-    shutil.copytree(COURSE / "source", course / "source")
-    shutil.copy(COURSE / "nbgrader_config.py", course)
+    copy_course(COURSE, course)
     if extra_config:
         with open(course / "nbgrader_config.py", "a") as handle:
             handle.write("\n" + extra_config + "\n")

@@ -1,19 +1,22 @@
 """Scoring: per-parameter credit for backprop from gradlab's check against the grader's own cost, checks scored on
 telling right from wrong, values, and what a student reads."""
+import sys
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
 
-from gradlab.grading import grader
-from gradlab.grading.cases import DEFAULT_HIDDEN
-from gradlab.grading.notebook import autograder_tests, hidden_cases, student_code
+from gradlab.grading import declarations, grader
+from gradlab.grading.notebook import autograder_tests, code_cells, hidden_cases
 from gradlab.grading.result import ExerciseResult
 from gradlab.grading.returned import read
-from gradlab.grading.sandbox import Limits
+from gradlab.grading.sandbox import Limits, Sandbox
 
-SOURCE = Path(__file__).resolve().parents[1] / "autograder" / "source" / "gradient_checking" / "gradient_checking.ipynb"
+COURSE = Path(__file__).resolve().parents[1] / "autograder"
+SOURCE = COURSE / "source" / "gradient_checking" / "gradient_checking.ipynb"
+DECLARED = declarations.load(COURSE, "gradient_checking")
+DEFAULT_HIDDEN = sys.modules[DECLARED["test_gradient_check"].cases.__module__].DEFAULT_HIDDEN
 LIMITS = Limits(wall_seconds=10, cell_seconds=2, call_seconds=2)
 
 
@@ -34,12 +37,14 @@ def grade(exercise, edits=()):
     nb = answered(edits)
     cell = next(c for c, grade_id, _ in autograder_tests(nb) if grade_id == f"test_{exercise}")
     points = cell.metadata.nbgrader.points
-    return grader.grade_exercise(grader.EXERCISES[exercise], f"test_{exercise}", points, student_code(nb),
-                                 hidden_cases(cell.source), LIMITS)
+    student = [c for c in code_cells(nb) if c.test is None]
+    with Sandbox(LIMITS) as box:
+        return grader.grade_exercise(box, DECLARED[f"test_{exercise}"], f"test_{exercise}", points, student,
+                                     hidden_cases(cell.source))
 
 
 def test_the_reference_answers_earn_every_point():
-    results = grader.grade_notebook(answered(), LIMITS)
+    results = grader.grade_notebook(answered(), DECLARED, LIMITS).exercises
     assert {k: r.score for k, r in results.items()} == {
         "test_forward_propagation": 1, "test_backward_propagation": 1, "test_gradient_check": 2,
         "test_backward_propagation_n": 6, "test_gradient_check_n": 4}
@@ -53,7 +58,7 @@ BACKPROP_BUGS = [
     ([("dZ3 = A3 - Y", "dZ3 = Y - A3")], {"W1", "b1", "W2", "b2", "W3", "b3"}, "wrong sign"),
     ([("dZ2 = np.multiply(dA2, np.int64(A2 > 0))", "dZ2 = dA2")], {"W1", "b1", "W2", "b2"}, "layer 2"),
     ([("dW1 = 1. / m * np.dot(dZ1, X.T)", "dW1 = 1. / m * np.dot(dZ1, X.T).T")], {"W1"}, "should have shape (5, 4)"),
-    ([("m = X.shape[1]", "m = 3")], {"W1", "b1", "W2", "b2", "W3", "b3"}, "a network you have not seen"),
+    ([("m = X.shape[1]", "m = 3")], {"W1", "b1", "W2", "b2", "W3", "b3"}, "not in one you have not seen"),
 ]
 
 
@@ -62,7 +67,7 @@ def test_backprop_earns_a_point_per_right_gradient_and_says_why_the_others_are_w
     result = grade("backward_propagation_n", [("backward_propagation_n", old, new) for old, new in edits])
     assert result.score == 6 - len(wrong)
     for name in ("W1", "b1", "W2", "b2", "W3", "b3"):
-        assert f"{name} {'WRONG' if name in wrong else 'ok'}" in result.summary
+        assert f"d{name} {'WRONG' if name in wrong else 'ok'}" in result.summary
     assert words in result.text()
 
 
@@ -82,7 +87,7 @@ def test_a_forward_pass_edited_to_agree_with_a_wrong_backprop_changes_nothing():
 
 def test_a_backprop_that_returns_no_dictionary_is_told_so():
     result = grade("backward_propagation_n", [("backward_propagation_n", "    return gradients", "    return [dW1, db1]")])
-    assert result.score == 0 and "returned list, not a dictionary of gradients" in result.text()
+    assert result.score == 0 and "returned a list, not a dictionary of dW1, db1" in result.text()
 
 
 def test_lists_and_float32_are_scored_by_their_numbers_with_a_remark():
@@ -106,7 +111,7 @@ def test_a_check_scores_the_share_of_the_weaker_side():
     edit = ("gradient_check_n", "(J_plus[i] - J_minus[i]) / (2 * epsilon)", "(J_plus[i] - J_minus[i]) / epsilon")
     result = grade("gradient_check_n", [edit])
     assert result.score == 0
-    assert "passed 0 of 3 right backward passes and flagged 5 of 5 wrong ones" in result.summary
+    assert "passed 0 of 3 cases without a bug and flagged 5 of 5 cases with one" in result.summary
 
 
 def test_the_check_is_given_the_graders_forward_pass():
@@ -120,7 +125,7 @@ def test_values_are_checked_at_hidden_points_that_feedback_never_names():
     result = grade("forward_propagation", [("forward_propagation", "J = theta * x", "J = theta * x if x == 2 else theta * x + 1")])
     assert result.score == 0.25
     text = result.text()
-    assert "returned a wrong value (3 cases)" in text
+    assert "in a hidden case: J is wrong (3 cases)" in text
     for x, theta in DEFAULT_HIDDEN["points"] + [[-3.5, 1.25], [0.5, -2.0], [7.0, 0.0]]:
         assert f"x = {x:g}" not in text and f"theta = {theta:g}" not in text
 
@@ -128,20 +133,12 @@ def test_values_are_checked_at_hidden_points_that_feedback_never_names():
 def test_an_exercise_that_hangs_or_crashes_costs_that_exercise_only():
     edits = [("backward_propagation_n", "    dZ3 = A3 - Y", "    while True:\n        pass"),
              ("gradient_check_n", "    # Set-up variables", "    import os\n    os._exit(1)")]
-    results = grader.grade_notebook(answered(edits), LIMITS)
+    results = grader.grade_notebook(answered(edits), DECLARED, LIMITS).exercises
     assert results["test_backward_propagation_n"].score == 0
     assert "did not return in time" in results["test_backward_propagation_n"].text()
     assert results["test_gradient_check_n"].score == 0
     assert "os._exit" in results["test_gradient_check_n"].text()
     assert [results[f"test_{e}"].score for e in ("forward_propagation", "backward_propagation", "gradient_check")] == [1, 1, 2]
-
-
-def test_a_test_cell_the_grader_does_not_know_scores_zero_not_full_marks():
-    nb = answered()
-    cell = next(c for c, grade_id, _ in autograder_tests(nb) if grade_id == "test_forward_propagation")
-    cell.metadata.nbgrader.grade_id = "my_own_test"
-    results = grader.grade_notebook(nb, LIMITS)
-    assert results["my_own_test"].score == 0 and "not one the autograder grades" in results["my_own_test"].summary
 
 
 def test_hidden_cases_are_read_as_a_literal_only():

@@ -8,7 +8,6 @@ The released notebook comes from a real `nbgrader generate_assignment`, so metad
 """
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 
+from gradlab.grading.course_files import copy_course
 from gradlab.grading.nbgrader_calls import isolated_environment
 
 HERE = Path(__file__).resolve().parent
@@ -132,8 +132,7 @@ def released_notebook():
     """The student version, from nbgrader generate_assignment run on a copy of the course."""
     with tempfile.TemporaryDirectory() as tmp:
         course = Path(tmp) / "course"
-        shutil.copytree(COURSE / "source", course / "source")
-        shutil.copy(COURSE / "nbgrader_config.py", course)
+        copy_course(COURSE, course)
         env = isolated_environment(tmp)
         subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force"],
                        cwd=course, env=env, check=True, capture_output=True)

@@ -15,17 +15,11 @@ import tempfile
 from pathlib import Path
 
 from .classroom import grade_class
+from .course_files import copy_course
 from .gradebook import read_expected, render_table, table_rows
 
 ASSIGNMENT = "gradient_checking"
 COURSE = Path(__file__).resolve().parents[2] / "autograder"
-
-
-def copy_course(course, destination):
-    """The course without anything an earlier run left in it (gradebook, release, submissions, outputs)."""
-    shutil.copytree(os.path.join(course, "source"), os.path.join(destination, "source"))
-    shutil.copy(os.path.join(course, "nbgrader_config.py"), destination)
-    return destination
 
 
 def run_demo(course=COURSE, workdir=None, workers=None, stream=None):

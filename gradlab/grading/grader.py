@@ -1,149 +1,148 @@
-"""Grading a notebook: each test cell's exercise runs in its own sandboxed child; the grader scores the data.
+"""Grading a notebook: each declared exercise runs in sandboxed children; the grader judges the data they return.
 
-This process never runs student code. A child that hangs or dies costs the exercise it was running, and only
-that one: every exercise starts again from a fresh interpreter and the submission's cells.
+This process never runs student code. A test cell scored by a declared exercise (declare.py) gets its score from
+the grader's own reference; any other test cell is an ordinary nbgrader test cell and runs in a child after the
+cells before it, as a kernel would have run it. A child that hangs or dies costs the exercise (or the cell) it was
+running, and only that: every exercise starts again from a fresh interpreter and the submission's cells.
 """
 from __future__ import annotations
 
-import functools
-import inspect
 import json
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
 
-from .. import course
-from . import cases as case_builders
-from .backprop import score_backprop
-from .notebook import autograder_tests, hidden_cases, student_code
-from .result import ExerciseResult, not_graded
+from .credit import score_exercise
+from .declarations import DeclarationError
+from .declare import Case
 from .job import Call, Job
+from .judge import judge_case
+from .notebook import autograder_tests, code_cells, hidden_cases
+from .plain import PlainTest, run_plain_tests
+from .result import ExerciseResult
 from .sandbox import Limits, Sandbox
-from .scoring import score_check, score_values
 
 
-@dataclass(frozen=True)
-class Exercise:
-    name: str
-    cases: Callable  # hidden spec -> [Case]
-    score: Callable  # (exercise, grade_id, points, cases, run) -> ExerciseResult
-    references: tuple = ()  # the grader's functions the child puts in place of the student's, by name
+@dataclass
+class Graded:
+    """What grading a notebook found: a result per declared test cell, an outcome per ordinary one, and what each
+    code cell printed (notebook index -> {stdout, stderr, truncated})."""
+
+    exercises: dict = field(default_factory=dict)  # grade_id -> ExerciseResult
+    plain: dict = field(default_factory=dict)  # grade_id -> PlainTest
+    printed: dict = field(default_factory=dict)
 
 
-EXERCISES = {e.name: e for e in (
-    Exercise("forward_propagation", lambda h: case_builders.value_cases("forward_propagation", h), score_values),
-    Exercise("backward_propagation", lambda h: case_builders.value_cases("backward_propagation", h), score_values),
-    Exercise("gradient_check", case_builders.one_d_check_cases, score_check, ("forward_propagation",)),
-    Exercise("backward_propagation_n", case_builders.backprop_cases, score_backprop),
-    Exercise("gradient_check_n", case_builders.network_check_cases, score_check, ("forward_propagation_n",)),
-)}
-
-
-def exercise_of(grade_id, names=None):
-    """The exercise a test cell grades: from `names` (grade_id -> exercise), else from "test_<exercise>"."""
-    if names and grade_id in names:
-        return names[grade_id]
-    candidate = grade_id[len("test_"):] if grade_id.startswith("test_") else None
-    return candidate if candidate in EXERCISES else None
-
-
-def grade_notebook(nb, limits=Limits(), names=None, python=None, log=None, fork_server=True):
-    """grade_id -> ExerciseResult for every test cell of `nb` (a notebook as a dict or NotebookNode)."""
-    code = student_code(nb)
-    results = {}
-    for cell, grade_id, points in autograder_tests(nb):
-        exercise = EXERCISES.get(exercise_of(grade_id, names))
-        if exercise is None:
-            if log:
-                log.warning("gradlab does not grade test cell %r: it scores 0", grade_id)
-            results[grade_id] = not_graded(grade_id, points)
-            continue
-        results[grade_id] = grade_exercise(exercise, grade_id, points, code, hidden_cases(cell.get("source", "")),
-                                           limits, python, log, fork_server)
-    return results
-
-
-@functools.lru_cache(maxsize=32)
-def _cases(name, hidden_json):
-    """The cases of an exercise for one hidden spec: the same for every submission, so built once."""
-    return EXERCISES[name].cases(json.loads(hidden_json))
-
-
-def grade_exercise(exercise, grade_id, points, code, hidden, limits=Limits(), python=None, log=None,
-                   fork_server=True):
-    cases = _cases(exercise.name, json.dumps(hidden, sort_keys=True))
-    references = {name: inspect.getsource(getattr(course, name)) for name in exercise.references}
-    job = Job([(source, None) for _, source in code], [_call(exercise.name, c, references) for c in cases])
+def grade_notebook(nb, declared, limits=Limits(), python=None, log=None, fork_server=True):
+    """Grade every test cell of `nb` (a notebook as a dict or NotebookNode); declared: grade_id -> Exercise."""
+    cells = code_cells(nb)
+    student = [cell for cell in cells if cell.test is None]
+    graded = Graded()
+    plain_ids = [grade_id for _, grade_id, _ in autograder_tests(nb) if grade_id not in declared]
     with Sandbox(limits, python, fork_server) as box:
-        run = box.run(job)
-    for record in run.records:
-        if isinstance(record, dict) and isinstance(record.get("returned"), dict):
-            record["returned"] = _old_shape(exercise.name, record["returned"])
+        capture = [not plain_ids]  # the first job records what the cells print, unless the plain tests' job will
+        for cell, grade_id, points in autograder_tests(nb):
+            exercise = declared.get(grade_id)
+            if exercise is not None:
+                graded.exercises[grade_id] = grade_exercise(box, exercise, grade_id, points, student,
+                                                            hidden_cases(cell.get("source", "")), log, capture, graded)
+        if plain_ids:
+            graded.plain, printed = run_plain_tests(box, cells, plain_ids, log)
+            graded.printed.update(printed)
+    return graded
+
+
+_CASES = {}
+
+
+def cases_of(exercise, hidden):
+    """The exercise's cases for one hidden spec: the same for every submission, so built once per process."""
+    key = (id(exercise), json.dumps(hidden, sort_keys=True, default=str))
+    if key not in _CASES:
+        _CASES[key] = (exercise, checked_cases(exercise, exercise.cases(hidden)))
+    return _CASES[key][1]
+
+
+def checked_cases(exercise, cases):
+    """The declaration's cases, or a DeclarationError that says what is wrong with them."""
+    cases = list(cases)
+    if not cases:
+        raise DeclarationError(f"exercise {exercise.function}: its cases function returned no case")
+    for k, case in enumerate(cases):
+        where = f"exercise {exercise.function}, case {k}"
+        if not isinstance(case, Case):
+            raise DeclarationError(f"{where} is a {type(case).__name__}, not a gradlab.grading.declare.Case")
+        for name, output in exercise.outputs.items():
+            of = getattr(output, "of", None)
+            if of is not None and of not in case.at:
+                raise DeclarationError(f"{where}: output {name} is the gradient of {of!r}, which is not in case.at "
+                                       f"({', '.join(case.at) or 'empty'})")
+            if hasattr(output, "threshold") and case.bug is None:
+                raise DeclarationError(f"{where}: output {name} is a Verdict, so the case must say bug=True or False")
+    return cases
+
+
+def grade_exercise(box, exercise, grade_id, points, student, hidden, log=None, capture=(False,), graded=None):
+    """Run and judge one declared exercise; student: the submission's code cells (notebook.CodeCell)."""
+    cases = cases_of(exercise, hidden)
+    calls = [Call(exercise.function, case.args, case.kwargs, case.given_sources()) for case in cases]
+    cells = [(cell.source, None) for cell in student]
+    if exercise.isolated:  # a process per case: nothing seen in one case can be remembered in another
+        found, timed_out = [], False
+        for call in calls:
+            if timed_out:  # one endless loop costs one call's budget, not one per case
+                found.append(({"status": "skipped"}, {}, found[-1][2]))
+                continue
+            run = _run(box, Job(cells, [call], capture[0]), capture, graded, student)
+            found.append((run.records[0], run.arrays[0], run))
+            timed_out = isinstance(run.records[0], dict) and run.records[0].get("status") == "timeout"
+    else:
+        run = _run(box, Job(cells, calls, capture[0]), capture, graded, student)
+        found = [(record, arrays, run) for record, arrays in zip(run.records, run.arrays)]
+    marks = [judge_case(exercise, case, record, arrays, run) for case, (record, arrays, run) in zip(cases, found)]
+    result = score_exercise(exercise, grade_id, points, cases, marks)
     if log:
-        log.debug("%s ran in %.2f s under %s; %s", exercise.name, run.seconds, ", ".join(run.protections) or
-                  "no protections", run.ending or "finished")
-        _warn_once_if_unconfined(run, log)
-    result = exercise.score(exercise.name, grade_id, points, cases, run)
+        log.debug("%s: %s", exercise.function, "; ".join(run.ending or "finished" for _, _, run in found[:1]))
     if result.score < result.points:
-        result.details += cell_failure_lines(run, code)
+        result.details += cell_failure_lines(found[0][2].cell_failures, student)
     return result
 
 
-def _call(name, case, references):
-    """The generic call for one of the course's exercises (its calling convention)."""
-    arrays = case.arrays
-    if name in ("forward_propagation", "backward_propagation"):
-        return Call(name, (case.call["x"], case.call["theta"]))
-    if name == "gradient_check":
-        a, b, c = case.call["backward"]
-        backward = f"def backward_propagation(x, theta):\n    return {a!r} * x + {b!r} * theta + {c!r}\n"
-        return Call(name, (case.call["x"], case.call["theta"]),
-                    inject={"forward_propagation": references["forward_propagation"], "backward_propagation": backward})
-    if name == "backward_propagation_n":
-        cache = tuple(arrays[f"cache{k}"] for k in range(case.call["cache_length"]))
-        return Call(name, (arrays["X"], arrays["Y"], cache))
-    names = case.call["parameters"]
-    parameters = {n: arrays[n] for n in names}
-    gradients = {"d" + n: arrays["d" + n] for n in names}
-    inject = case_builders.course_helper_sources(names, [parameters[n].shape for n in names])
-    inject["forward_propagation_n"] = references["forward_propagation_n"]
-    return Call(name, (parameters, gradients, arrays["X"], arrays["Y"]), inject=inject)
+def _run(box, job, capture, graded, student):
+    run = box.run(job)
+    if capture[0] and graded is not None:
+        capture[0] = False
+        graded.printed.update(printed_by_cell(run, student))
+    return run
 
 
-def _old_shape(name, tree):
-    if name == "backward_propagation_n" and tree.get("kind") == "dict":
-        return {key: value for key, value in tree.get("items", [])}
-    return {"value": tree}
+def printed_by_cell(run, cells):
+    """notebook index -> what the cell printed, for a run of `cells` (notebook.CodeCell, in the job's order)."""
+    found = {}
+    for output in run.cell_outputs:
+        number = output.get("cell")
+        if isinstance(number, int) and 1 <= number <= len(cells) and (output.get("stdout") or output.get("stderr")):
+            found[cells[number - 1].index] = output
+    return found
 
 
-_WARNED = []
-
-
-def _warn_once_if_unconfined(run, log):
-    if run.protections and not any(p.startswith("landlock") for p in run.protections) and not _WARNED:
-        _WARNED.append(True)
-        log.warning("this system has no Landlock (Linux 5.13+): student code runs with resource limits, but it can "
-                    "read any file this user can read; grade as a user who cannot read the gradebook")
-
-
-def cell_failure_lines(run, code):
+def cell_failure_lines(failures, cells):
     """Cells that raised when the notebook ran outside the kernel: often the reason an exercise failed."""
     lines = []
-    for failure in run.cell_failures[:5]:
+    for failure in failures[:5]:
         number = failure.get("cell")
-        if not isinstance(number, int) or not 1 <= number <= len(code):
+        if not isinstance(number, int) or not 1 <= number <= len(cells):
             continue
         error, message = str(failure.get("error", ""))[:80], str(failure.get("message", ""))[:300]
         what = "ran past its time limit" if error == "TimeBudgetExceeded" else f"raised {error}" + (
             f": {message}" if message else "")
         if error == "PermissionError":
             what += " (graded code may not read files or use the network)"
-        lines.append(f"when your notebook ran outside your kernel, the code cell {code[number - 1][0]} {what}")
+        lines.append(f"when your notebook ran outside your kernel, the code cell {cells[number - 1].label} {what}")
     return lines
 
 
-def result_summary(results):
+def result_summary(graded):
     """JSON-able summary for the notebook's metadata, read by the class report."""
-    return {grade_id: result.to_json() for grade_id, result in results.items()}
+    return {grade_id: result.to_json() for grade_id, result in graded.exercises.items()}
 
 
-__all__ = ["EXERCISES", "ExerciseResult", "grade_notebook", "grade_exercise", "exercise_of", "result_summary"]
+__all__ = ["ExerciseResult", "Graded", "PlainTest", "grade_notebook", "grade_exercise", "result_summary"]

@@ -29,13 +29,26 @@ def student_code(nb):
     These are the cells a kernel would have run before the tests: the given code, the student's answers and
     any cell the student added. Magics are rewritten by IPython's own transformer into get_ipython() calls.
     """
+    return [(cell.label, cell.source) for cell in code_cells(nb) if cell.test is None]
+
+
+class CodeCell:
+    """A code cell as the grader runs it: its place in the notebook, how feedback names it, its Python source, and
+    its grade_id if it is a test cell."""
+
+    def __init__(self, index, label, source, test):
+        self.index, self.label, self.source, self.test = index, label, source, test
+
+
+def code_cells(nb):
+    """Every code cell in notebook order (test cells included, marked by their grade_id)."""
     found = []
-    for number, cell in enumerate(nb.get("cells", []), start=1):
-        if cell.get("cell_type") != "code" or is_test_cell(cell):
+    for index, cell in enumerate(nb.get("cells", [])):
+        if cell.get("cell_type") != "code":
             continue
         grade_id = _nbgrader(cell).get("grade_id")
-        label = f"'{grade_id}'" if grade_id else f"number {number}"
-        found.append((label, _python(_source(cell))))
+        label = f"'{grade_id}'" if grade_id else f"number {index + 1}"
+        found.append(CodeCell(index, label, _python(_source(cell)), grade_id if is_test_cell(cell) else None))
     return found
 
 

@@ -52,6 +52,7 @@ class ChildRun:
     cell_failures: list = field(default_factory=list)  # [{cell, error, message}] as the child reported them
     cell_outputs: list = field(default_factory=list)  # [{cell, stdout, stderr, truncated}] when the job captured them
     tests: list = field(default_factory=list)  # [{test, status, error, message, stdout, stderr, value}] of test cells
+    at_cell: int = 0  # the last cell the child started (counting from 1): where a run that ended early was
     records: list = field(default_factory=list)  # one per call: the child's JSON record, or None if none came
     arrays: list = field(default_factory=list)  # one per call: name -> ndarray
     seconds: float = 0.0
@@ -143,6 +144,8 @@ def _read_results(out, count):
                    protections=[str(p) for p in start.get("protections", []) if isinstance(p, str)][:10],
                    cell_failures=_dicts(cells.get("failures"), 200), cell_outputs=_dicts(cells.get("outputs"), 200),
                    tests=_dicts(cells.get("tests"), 200))
+    at = (_read_json(os.path.join(out, "at.json")) or {}).get("cell")
+    run.at_cell = at if isinstance(at, int) and not isinstance(at, bool) else 0
     for k in range(count):
         record = _read_json(os.path.join(out, f"case-{k}.json"))
         run.records.append(record)

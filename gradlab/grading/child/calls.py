@@ -160,6 +160,7 @@ def run_job(job, arrays, out):
     """The submission's cells (test cells recorded one by one), then the calls."""
     namespace = cells.new_namespace()
     limits = job["limits"]
-    ran = cells.run_cells(job["cells"], namespace, limits["cell_seconds"], job.get("capture", False))
+    ran = cells.run_cells(job["cells"], namespace, limits["cell_seconds"], job.get("capture", False),
+                          lambda number: write_record(out, "at", {"cell": number}))
     write_record(out, "cells", ran)
     run_calls(job["calls"], namespace, arrays, limits["call_seconds"], out)

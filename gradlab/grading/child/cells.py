@@ -119,11 +119,14 @@ def _value(value):
     return {"text": str(text), "number": number}
 
 
-def run_cells(cells, namespace, seconds, capture=False):
-    """Execute every cell; return {"failures", "outputs", "tests"} (cells count from 1)."""
+def run_cells(cells, namespace, seconds, capture=False, progress=None):
+    """Execute every cell; return {"failures", "outputs", "tests"} (cells count from 1). progress(number) is called
+    before each cell, so that a run that ends inside a cell says which one."""
     failures, outputs, tests = [], [], []
     left = TOTAL_TEXT
     for number, cell in enumerate(cells, start=1):
+        if progress is not None:
+            progress(number)
         test = cell.get("test")
         keep = capture or test is not None
         out, err = BoundedText(min(CELL_TEXT, left)), BoundedText(min(CELL_TEXT, left))
