@@ -3,7 +3,7 @@
 
     .venv/bin/python benchmarks/autograde.py [--copies 6] [--repeats 3] [--workers N] [--more] [--kernel]
 
-The class is the sample class (autograder/sample_class), repeated --copies times under new student names.
+The class is the sample class (autograder/sample_class/gradient_checking), repeated --copies times under new student names.
 Each run starts from the same freshly generated course; wall-clock times include each command's own start-up,
 as an instructor would see it. The contenders take turns, --repeats rounds of them: the speed-up is the median
 over rounds of sequential / parallel within a round, so that the machine's own drift (other load, here often
@@ -52,7 +52,7 @@ def prepared_course(scratch, copies, env):
                    check=True, capture_output=True)
     count = 0
     for k in range(copies):
-        for notebook in sorted((COURSE / "sample_class").glob("*.ipynb")):
+        for notebook in sorted((COURSE / "sample_class" / ASSIGNMENT).glob("*.ipynb")):
             place = course / "submitted" / f"{notebook.stem}_{k}" / ASSIGNMENT
             place.mkdir(parents=True)
             shutil.copy(notebook, place / f"{ASSIGNMENT}.ipynb")

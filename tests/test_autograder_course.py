@@ -17,7 +17,7 @@ from gradlab.grading.gradebook import read_expected, read_scores
 from gradlab.grading.nbgrader_calls import isolated_environment
 from nbgrader_course import ASSIGNMENT, COURSE, COURSE_ID, dump, nbgrader, new_course
 
-SAMPLE = COURSE / "sample_class"
+SAMPLE = COURSE / "sample_class" / ASSIGNMENT
 EXPECTED = read_expected(SAMPLE / "expected_scores.csv")
 
 
@@ -78,15 +78,15 @@ def test_the_sample_class_is_complete():
 
 
 def test_the_sample_class_is_built_from_the_assignment_as_released(generated):
-    spec = importlib.util.spec_from_file_location("make_sample_class", SAMPLE / "make_sample_class.py")
+    spec = importlib.util.spec_from_file_location("make_sample_class", COURSE / "sample_class" / "make_sample_class.py")
     builder = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(builder)
     release = nbformat.read(generated / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-    answers = builder.reference_answers()
-    for student, plan in builder.STUDENTS.items():
+    answers = builder.reference_answers(ASSIGNMENT)
+    for student, plan in builder.students(ASSIGNMENT).items():
         built = nbformat.writes(builder.submission(release, answers, plan))
         stored = (SAMPLE / f"{student}.ipynb").read_text()
-        assert built.rstrip() == stored.rstrip(), f"{student} is stale: run make_sample_class.py"
+        assert built.rstrip() == stored.rstrip(), f"{student} is stale: run make_sample_class.py {ASSIGNMENT}"
 
 
 def test_every_submission_gets_its_expected_scores(autograded):

@@ -23,7 +23,7 @@ def test_release_fetch_submit_collect_autograde(tmp_path):
     fetched = home / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     assert "raise NotImplementedError()" in fetched.read_text()
     assert "HIDDEN_CASES" not in fetched.read_text()
-    shutil.copy(COURSE / "sample_class" / "ben_course_bugs.ipynb", fetched)  # the student's work
+    shutil.copy(COURSE / "sample_class" / ASSIGNMENT / "ben_course_bugs.ipynb", fetched)  # the student's work
     nbgrader(home, env, "submit", ASSIGNMENT, "--course", COURSE_ID, where)
 
     nbgrader(course, env, "collect", ASSIGNMENT, where)
@@ -32,4 +32,4 @@ def test_release_fetch_submit_collect_autograde(tmp_path):
     student = submitted[0].parent.parent.name
     nbgrader(course, env, "autograde", ASSIGNMENT)
     scores, _ = read_scores(f"sqlite:///{course}/gradebook.db", ASSIGNMENT, COURSE_ID)
-    assert scores == {student: read_expected(COURSE / "sample_class" / "expected_scores.csv")["ben_course_bugs"]}
+    assert scores == {student: read_expected(COURSE / "sample_class" / ASSIGNMENT / "expected_scores.csv")["ben_course_bugs"]}

@@ -10,7 +10,7 @@ from gradlab.grading import merge
 from gradlab.grading.nbgrader_calls import isolated_environment
 from nbgrader_course import ASSIGNMENT, COURSE, COURSE_ID, dump, nbgrader, new_course
 
-SAMPLE = COURSE / "sample_class"
+SAMPLE = COURSE / "sample_class" / ASSIGNMENT
 STUDENTS = {"ada": "ada_correct", "ben": "ben_course_bugs"}
 
 

@@ -26,7 +26,7 @@ def run_demo(course=COURSE, workdir=None, workers=None, stream=None):
     """Grade the sample class; return (ClassRun, the table as text, whether every score was as expected)."""
     stream = stream if stream is not None else sys.stdout
     course = Path(course)
-    sample = course / "sample_class"
+    sample = course / "sample_class" / ASSIGNMENT
     if not (sample / "expected_scores.csv").exists():
         raise FileNotFoundError(f"no sample class in {course}: the demo needs the repository's autograder/ "
                                 "directory (give its path with --course)")
