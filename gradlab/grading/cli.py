@@ -1,4 +1,4 @@
-"""The instructor's command line: python -m gradlab.grading {demo, grade, table}."""
+"""The instructor's command line: python -m gradlab.grading {demo, grade, verify, table}."""
 from __future__ import annotations
 
 import argparse
@@ -27,6 +27,12 @@ def _parser():
     grade.add_argument("--no-feedback", dest="feedback", action="store_false", help="skip feedback")
     grade.add_argument("--no-report", dest="report", action="store_false", help="skip the class report")
 
+    verify = commands.add_parser("verify", help="test an assignment's own tests before release: its solution must earn "
+                                                "every point, mutants of it less")
+    verify.add_argument("course", help="the nbgrader course directory")
+    verify.add_argument("assignment", help="the assignment, as in source/ASSIGNMENT/")
+    verify.add_argument("--no-mutants", dest="mutate", action="store_false", help="only read and grade the solution")
+
     table = commands.add_parser("table", help="print the gradebook of an assignment")
     table.add_argument("course")
     table.add_argument("assignment")
@@ -41,6 +47,12 @@ def main(argv=None):
 
         _, _, matches = run_demo(course=args.course or COURSE, workdir=args.keep, workers=args.workers)
         return 0 if matches else 1
+    if args.command == "verify":
+        from .verify import verify
+
+        report = verify(args.course, args.assignment, mutate=args.mutate)
+        print(report)
+        return 0 if report.ok else 1
     if args.command == "grade":
         from .classroom import grade_class
         from .gradebook import render_table, table_rows

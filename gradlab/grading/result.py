@@ -6,7 +6,10 @@ inputs, source or a traceback.
 """
 from __future__ import annotations
 
+import textwrap
 from dataclasses import asdict, dataclass, field
+
+WIDTH = 88  # feedback is shown in <pre> blocks (nbconvert's stream outputs), which do not wrap on their own
 
 
 @dataclass
@@ -25,9 +28,12 @@ class ExerciseResult:
         self.score = round(min(max(score, 0.0), float(self.points)), 4) if score == score else 0.0
 
     def text(self):
-        lines = [f"{self.exercise}: {_number(self.score)} / {_number(self.points)} "
-                 f"point{'' if self.points == 1 else 's'}. {self.summary}"]
-        lines += [f"  - {line}" for line in self.details]
+        """The feedback in words, wrapped to WIDTH columns (a detail's continuation lines indented under it)."""
+        head = (f"{self.exercise}: {_number(self.score)} / {_number(self.points)} "
+                f"point{'' if self.points == 1 else 's'}. {self.summary}")
+        lines = textwrap.wrap(head, WIDTH, break_on_hyphens=False)
+        for line in self.details:
+            lines += textwrap.wrap(line, WIDTH, initial_indent="  - ", subsequent_indent="    ", break_on_hyphens=False)
         return "\n".join(lines)
 
     def to_json(self):
