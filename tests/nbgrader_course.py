@@ -11,7 +11,8 @@ from sqlalchemy.exc import SAWarning
 from gradlab.grading.course_files import copy_course
 
 COURSE = Path(__file__).resolve().parents[1] / "autograder"
-ASSIGNMENT = "gradient_checking"
+ASSIGNMENT = "gradient_checking"  # the first assignment, which the tests of one assignment use
+ASSIGNMENTS = tuple(sorted(path.name for path in (COURSE / "source").iterdir() if path.is_dir()))
 COURSE_ID = "gradient-checking"
 
 
@@ -24,12 +25,14 @@ def nbgrader(cwd, env, *args):
 
 
 def new_course(course, env, extra_config=""):
-    """The course at `course` (a new folder) as an instructor has it after `nbgrader generate_assignment`."""
+    """The course at `course` (a new folder) as an instructor has it after `nbgrader generate_assignment` of every
+    assignment."""
     copy_course(COURSE, course)
     if extra_config:
         with open(course / "nbgrader_config.py", "a") as handle:
             handle.write("\n" + extra_config + "\n")
-    nbgrader(course, env, "generate_assignment", ASSIGNMENT)
+    for assignment in ASSIGNMENTS:
+        nbgrader(course, env, "generate_assignment", assignment)
     return course
 
 
