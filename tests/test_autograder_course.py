@@ -183,7 +183,7 @@ FEEDBACK = [
     ("softmax_regression", "jon_returns_the_loss_only", ["not a tuple of 2 (loss, dW)"]),
     ("batch_normalization", "ben_direct_path_only", ["dx WRONG, dgamma ok, dbeta ok"]),
     ("batch_normalization", "dee_keepdims_dbeta", ["dbeta has shape (1, 3); it should have shape (3,)"]),
-    ("batch_normalization", "fay_forgets_dbeta", ["not a tuple of 3 (dx, dgamma, dbeta)"]),
+    ("batch_normalization", "fay_forgets_dbeta", ["returned a tuple of 2, not a tuple of 3 (dx, dgamma, dbeta)"]),
     ("batch_normalization", "gus_finite_differences", ["dx agrees with the exact gradient only to"]),
 ]
 

@@ -65,7 +65,7 @@ def unpack(tree, returns, names):
     if returns == "tuple":
         items = tree.get("items") if kind in ("tuple", "list") else None
         if not isinstance(items, list) or tree.get("length") != len(names):
-            what = f"{kind} of {tree.get('length')}" if kind in ("tuple", "list") else _what(tree)
+            what = f"a {kind} of {tree.get('length')}" if kind in ("tuple", "list") else _what(tree)
             return {}, f"returned {what}, not a tuple of {len(names)} ({', '.join(names)})"
         return dict(zip(names, items)), ""
     items = tree.get("items") if kind == "dict" else None
