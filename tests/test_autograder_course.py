@@ -124,6 +124,8 @@ def assert_no_hidden_test_in_feedback(course):
         for line in lines:
             assert line not in text and html.escape(line) not in raw, f"{page.parent.parent.name}: {line}"
         assert "Traceback (most recent call last)" not in text and "HIDDEN_CASES" not in text
+        # What a student's code chose in a hidden case (an exception's name and message) never comes back.
+        assert not re.search(r"RTHID_x[m0-9]", text) and "x=-3.5" not in text
 
 
 def test_feedback_has_no_hidden_test_line_and_no_traceback(autograded):
@@ -133,6 +135,12 @@ def test_feedback_has_no_hidden_test_line_and_no_traceback(autograded):
 def test_feedback_explains_in_words(autograded):
     page = (autograded / "feedback" / "ben_course_bugs" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert "db1 is 4x too large" in html.unescape(page) and "dW2 is 2x too large" in html.unescape(page)
+    page = " ".join(html.unescape((autograded / "feedback" / "ray_finite_differences" / ASSIGNMENT /
+                                   f"{ASSIGNMENT}.html").read_text()).split())  # feedback lines are wrapped
+    assert "as closely as finite differences do" in page and "this exercise asks for backpropagation" in page
+    page = " ".join(html.unescape((autograded / "feedback" / "sam_names_errors" / ASSIGNMENT /
+                                   f"{ASSIGNMENT}.html").read_text()).split())
+    assert "in a hidden case: raised an error (3 cases)" in page and "dtheta has the wrong shape" in page
 
 
 def test_a_deleted_test_cell_is_restored_and_an_edited_one_reset(autograded):
