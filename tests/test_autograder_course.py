@@ -57,7 +57,8 @@ def autograded(generated, tmp_path_factory, env):
         place = course / "submitted" / notebook.stem / ASSIGNMENT
         place.mkdir(parents=True)
         shutil.copy(notebook, place / f"{ASSIGNMENT}.ipynb")
-    nbgrader(course, env, "autograde", ASSIGNMENT)
+    done = nbgrader(course, env, "autograde", ASSIGNMENT)
+    (course / "autograde.log").write_text(done.stdout + done.stderr)
     nbgrader(course, env, "export")
     nbgrader(course, env, "generate_feedback", ASSIGNMENT)
     return course
@@ -153,6 +154,15 @@ def test_a_deleted_test_cell_is_restored_and_an_edited_one_reset(autograded):
     reset = tests["test_gradient_check_n"]
     assert "gradient_check_n(parameters, buggy, X, Y" in reset.source
     assert reset.outputs[-1]["data"]["text/plain"] == "0.0"
+
+
+def test_only_an_edited_test_cell_is_reported_as_changed(autograded):
+    # nbgrader takes the checksum before hidden tests are cleared, so it used to call every untouched test cell with
+    # hidden tests changed; now only rex, who rewrote a test cell, is reported.
+    log = (autograded / "autograde.log").read_text()
+    changed = re.findall(r"Attribute 'checksum' for cell (\S+) has changed", log)
+    assert changed == ["test_gradient_check_n"]
+    assert "rex_edits_tests" in log.split("Attribute 'checksum'")[0].rsplit("Autograding", 1)[-1]
 
 
 def test_the_reference_solution_passes_its_own_tests_in_a_kernel(generated, env):
