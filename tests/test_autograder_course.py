@@ -170,6 +170,45 @@ def test_the_reference_solution_passes_its_own_tests_in_a_kernel(generated, env)
     assert "Success! Your notebook passes all the tests." in done.stdout
 
 
+@pytest.mark.parametrize("notebook", sorted((COURSE / "source").glob("*/*.ipynb")), ids=lambda p: p.stem)
+def test_visible_tests_fit_in_what_validate_shows(notebook):
+    # nbgrader validate shows a failing cell's lines cut at 87 characters (its width, 90, with an indent of 4).
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code":
+            visible = cell.source.split("### BEGIN HIDDEN TESTS")[0]
+            assert [line for line in visible.splitlines() if len(line) > 83] == [], cell.metadata.nbgrader.grade_id
+
+
+def validate(course, env, student):
+    """`nbgrader validate` on a sample submission, as the student's Validate button runs it; its output."""
+    place = course / "validate" / f"{student}.ipynb"
+    place.parent.mkdir(exist_ok=True)
+    shutil.copy(SAMPLE / f"{student}.ipynb", place)
+    done = subprocess.run([sys.executable, "-m", "nbgrader", "validate", str(place)], cwd=course, env=env,
+                          capture_output=True, text=True, timeout=900)
+    return done.stdout + done.stderr
+
+
+def test_validate_shows_the_report_of_a_failing_gradient_check(generated, env):
+    # Validate shows only the failing test's error, so the error carries the report itself.
+    out = validate(generated, env, "ben_course_bugs")
+    error = out[out.index("The error was:"):]
+    assert "dW2 is 2x too large" in error and "db1 is 4x too large" in error
+    assert "W2" in error and "FAIL" in error  # the per-parameter table
+    # nbgrader cuts every line of the error at its width (90): none of the report's lines may be cut.
+    assert not [line for line in error.splitlines() if line.endswith("...")]
+
+
+def test_validate_agrees_with_autograde_on_a_right_checker_beside_a_wrong_backprop(generated, env):
+    # ben's gradient_check_n is right (autograde gives it full marks) while his backprop is not: Validate must not
+    # fail gradient_check_n's visible test for it.
+    out = validate(generated, env, "ben_course_bugs")
+    assert EXPECTED["ben_course_bugs"]["test_gradient_check_n"] == 4
+    failing = re.findall(r"The following cell failed:\s*\n(.*?)\n", out)
+    assert all("gradient_check_n(parameters" not in line for line in failing), failing
+    assert out.count("The following cell failed") == 1
+
+
 def test_the_command_starts_without_building_jsonschemas_iri_parsers(generated, env):
     done = run([sys.executable, "-X", "importtime", "-m", "gradlab.grading", "table", str(generated), ASSIGNMENT],
                generated, env)
