@@ -50,15 +50,17 @@ def grade_notebook(nb, limits=Limits(), names=None, python=None, log=None, fork_
     """grade_id -> ExerciseResult for every test cell of `nb` (a notebook as a dict or NotebookNode)."""
     code = student_code(nb)
     results = {}
-    for cell, grade_id, points in autograder_tests(nb):
-        exercise = EXERCISES.get(exercise_of(grade_id, names))
-        if exercise is None:
-            if log:
-                log.warning("gradlab does not grade test cell %r: it scores 0", grade_id)
-            results[grade_id] = not_graded(grade_id, points)
-            continue
-        results[grade_id] = grade_exercise(exercise, grade_id, points, code, hidden_cases(cell.get("source", "")),
-                                           limits, python, log, fork_server)
+    with Sandbox(limits, python, fork_server, log=log) as box:  # one per submission: its exercises share it
+        for cell, grade_id, points in autograder_tests(nb):
+            exercise = EXERCISES.get(exercise_of(grade_id, names))
+            if exercise is None:
+                if log:
+                    log.warning("gradlab does not grade test cell %r: it scores 0", grade_id)
+                results[grade_id] = not_graded(grade_id, points)
+                continue
+            results[grade_id] = grade_exercise(exercise, grade_id, points, code,
+                                               hidden_cases(cell.get("source", "")), limits, python, log,
+                                               fork_server, box)
     return results
 
 
@@ -69,11 +71,14 @@ def _cases(name, hidden_json):
 
 
 def grade_exercise(exercise, grade_id, points, code, hidden, limits=Limits(), python=None, log=None,
-                   fork_server=True):
+                   fork_server=True, box=None):
     cases = _cases(exercise.name, json.dumps(hidden, sort_keys=True))
     references = {name: inspect.getsource(getattr(course, name)) for name in exercise.references}
     job = Job([(source, None) for _, source in code], [_call(exercise.name, c, references) for c in cases])
-    with Sandbox(limits, python, fork_server) as box:
+    if box is None:
+        with Sandbox(limits, python, fork_server, log=log) as own:
+            run = own.run(job)
+    else:
         run = box.run(job)
     for record in run.records:
         if isinstance(record, dict) and isinstance(record.get("returned"), dict):
