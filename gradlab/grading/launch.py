@@ -37,6 +37,7 @@ class SupervisorGone(RuntimeError):
 class Reply:
     status: int | None  # os.waitpid's status of the child, None if it never ran
     timed_out: bool
+    broken: str = ""  # how the run broke the result protocol ("" if it did not)
     files: dict = field(default_factory=dict)  # name -> bytes
 
 
@@ -99,7 +100,7 @@ class Supervisor:
                     status is None or isinstance(status, int)):
                 raise ValueError("results out of bounds")
             files = {name: self._exactly(size, deadline) for name, size in names}
-            return Reply(status, bool(reply["timed_out"]), files)
+            return Reply(status, bool(reply["timed_out"]), str(reply.get("broken") or "")[:300], files)
         except (ValueError, KeyError, TypeError) as error:
             self.close()
             raise SupervisorGone(f"the sandbox broke the protocol ({error})") from None

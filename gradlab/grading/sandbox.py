@@ -108,7 +108,11 @@ class Sandbox:
         run = read_results(reply.files, len(job.calls))
         run.protections = self.protections() + run.protections
         run.seconds = time.perf_counter() - started
-        if not run.finished:
+        if reply.broken:
+            run.finished = False
+            run.ending = (f"broke the grader's protocol ({reply.broken}): every result of this run is discarded, "
+                          "so it scores 0")
+        elif not run.finished:
             returncode = None if reply.status is None else _exit_code(reply.status)
             run.ending = describe_ending(returncode, reply.timed_out, self.limits)
         return run

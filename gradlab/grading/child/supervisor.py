@@ -13,7 +13,8 @@ it has no child left. So nothing a run started survives it, and the next run sta
 Protocol on stdin/stdout. The supervisor first writes one JSON line {"ready": true}. Then, per job, the grader
 writes a JSON line {"wall": SECONDS, "calls": N, "job": BYTES, "inputs": BYTES} followed by job.json and
 inputs.npz; the supervisor answers with a JSON line {"status": WAITSTATUS or null, "timed_out": BOOL,
-"files": [[NAME, BYTES], ...]} followed by the files' bytes. It stops at the end of its input.
+"broken": WHY or "", "files": [[NAME, BYTES], ...]} followed by the files' bytes ("broken": a result
+file was not a regular file or was too long, and no file is sent). It stops at the end of its input.
 """
 import ctypes
 import json
@@ -140,27 +141,30 @@ def sweep():
 
 
 def collect(run_dir, calls):
-    """[(name, bytes)] of the result files found in run_dir/out, each checked and bounded."""
+    """([(name, bytes)] of the result files in run_dir/out, each checked and bounded; what broke the protocol,
+    or "" when nothing did). A result file that is not a regular file, or too long, breaks it."""
     found, total = [], 0
     try:
         top = untrusted.open_directory(run_dir)
     except OSError:
-        return found
+        return found, "the run folder was replaced"
     try:
         out = untrusted.open_directory("out", dir_fd=top)
     except OSError:
         os.close(top)
-        return found
+        return found, "the results folder was replaced or removed"
     try:
         for name in result_names(calls):
             data = untrusted.read_regular(out, name, min(untrusted.FILE_BYTES, untrusted.TOTAL_BYTES - total))
             if data is not None:
                 found.append((name, data))
                 total += len(data)
+    except untrusted.NotAResult as error:
+        return [], str(error)
     finally:
         os.close(out)
         os.close(top)
-    return found
+    return found, ""
 
 
 def _exactly(stream, count):
@@ -184,7 +188,7 @@ def serve(root, run):
         request = json.loads(line)
         job, inputs = _exactly(requests, request["job"]), _exactly(requests, request["inputs"])
         run_dir = tempfile.mkdtemp(prefix="run-", dir=root)
-        status, timed_out, files = None, False, []
+        status, timed_out = None, False
         try:
             for name, data in (("job.json", job), ("inputs.npz", inputs)):
                 with open(os.path.join(run_dir, name), "wb") as handle:
@@ -196,9 +200,10 @@ def serve(root, run):
             pass  # no room left to write the job, or no process to start: the run gives nothing
         finally:
             sweep()
-        files = collect(run_dir, int(request["calls"]))
+        files, broken = collect(run_dir, int(request["calls"]))
         untrusted.remove_tree(run_dir)
-        header = {"status": status, "timed_out": timed_out, "files": [[name, len(data)] for name, data in files]}
+        header = {"status": status, "timed_out": timed_out, "broken": broken,
+                  "files": [[name, len(data)] for name, data in files]}
         replies.write(json.dumps(header).encode() + b"\n")
         for _, data in files:
             replies.write(data)

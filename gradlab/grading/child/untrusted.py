@@ -24,18 +24,36 @@ def open_directory(path, dir_fd=None):
     return os.open(path, _DIR_FLAGS, dir_fd=dir_fd)
 
 
+class NotAResult(Exception):
+    """A file that is there but is not one to read: a link, a FIFO, a device, a folder, or too long."""
+
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"),
+          (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+
 def read_regular(dir_fd, name, limit):
-    """The bytes of the regular file `name` in the directory `dir_fd`, or None: when it is missing, a link, a
-    FIFO, a device, a directory, or longer than `limit` bytes. Never blocks, never reads past `limit` + 1."""
+    """The bytes of the regular file `name` in the directory `dir_fd`; None when there is no such file. Raises
+    NotAResult (saying what it is) for a link, a FIFO, a device, a folder, or a file longer than `limit` bytes.
+    Never blocks, never follows a link, never reads past `limit` + 1 bytes."""
     if "/" in name or name in (".", ".."):
         raise ValueError(f"not a plain file name: {name!r}")
     try:
-        fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
-    except OSError:
+        info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
         return None
+    except OSError as error:
+        raise NotAResult(f"{name} cannot be read ({error.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((words for test, words in _KINDS if test(info.st_mode)), "not a regular file")
+        raise NotAResult(f"{name} is {kind}")
+    try:
+        fd = os.open(name, _FILE_FLAGS, dir_fd=dir_fd)
+    except OSError as error:  # replaced since the stat, or a link: O_NOFOLLOW refuses it
+        raise NotAResult(f"{name} cannot be read ({error.strerror})") from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
+            raise NotAResult(f"{name} is not a regular file")
         chunks, size = [], 0
         while size <= limit:
             chunk = os.read(fd, min(1 << 20, limit + 1 - size))
@@ -43,9 +61,11 @@ def read_regular(dir_fd, name, limit):
                 break
             chunks.append(chunk)
             size += len(chunk)
-        return None if size > limit else b"".join(chunks)
-    except OSError:
-        return None
+        if size > limit:
+            raise NotAResult(f"{name} is longer than {limit} bytes")
+        return b"".join(chunks)
+    except OSError as error:
+        raise NotAResult(f"{name} cannot be read ({error.strerror})") from None
     finally:
         os.close(fd)
 
