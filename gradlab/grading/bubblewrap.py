@@ -3,8 +3,8 @@ sandbox Flatpak uses), and whether bubblewrap works on this machine.
 
 Inside: new user, PID, IPC, network, UTS, mount and cgroup namespaces (no network device but a loopback of its
 own; SysV objects and keys die with the sandbox; every process dies with its PID namespace), the unprivileged
-uid and gid 65534, a new session (no terminal to inject keystrokes into), a size-limited tmpfs at /scratch as
-the only writable place, and read-only binds of what Python needs: the system's /usr, the interpreter's
+uid and gid 65534, a new session (no terminal to inject keystrokes into), size-limited tmpfs at /scratch (the
+runs' folders) and /results (their result files) as the only writable places, and read-only binds of what Python needs: the system's /usr, the interpreter's
 installation (a venv and the base installation its python links into), and gradlab's child code. gradlab's
 reference modules and the grader's code are masked (an empty file, an empty folder) in the sandbox's view.
 """
@@ -17,6 +17,8 @@ import subprocess
 import sys
 
 SCRATCH = "/scratch"
+RESULTS = "/results"
+RESULTS_BYTES = 160 * 2 ** 20  # the bounded results of one run (64 MiB), a file being replaced, and room to spare
 _REFERENCE_MODULES = ("course", "models", "bugs")
 
 
@@ -68,7 +70,7 @@ def command(python, child, package, scratch_bytes):
     """The bwrap arguments (up to and including `--`) for a supervisor run by `python`."""
     args = [executable(), "--unshare-all", "--die-with-parent", "--new-session", "--uid", "65534",
             "--gid", "65534", "--hostname", "sandbox", "--cap-drop", "ALL", *_system_binds(),
-            "--proc", "/proc", "--dev", "/dev", "--size", str(int(scratch_bytes)), "--tmpfs", SCRATCH]
+            "--proc", "/proc", "--dev", "/dev", "--size", str(int(scratch_bytes)), "--tmpfs", SCRATCH, "--size", str(RESULTS_BYTES), "--tmpfs", RESULTS]
     for folder in python_locations(python):
         args += ["--ro-bind", folder, folder]
     args += ["--ro-bind", package, package, *_masks(package, child), "--chdir", SCRATCH, "--"]

@@ -58,12 +58,15 @@ class Supervisor:
         self.cgroup = Cgroup.create(memory_bytes + 2 ** 26, processes)  # the supervisor's own 64 MiB on top
         self.scratch = None
         if contained:
-            root = bubblewrap.SCRATCH
+            root, results = bubblewrap.SCRATCH, bubblewrap.RESULTS
             argv = bubblewrap.command(python, CHILD, PACKAGE, scratch_bytes)
         else:
-            root = self.scratch = tempfile.mkdtemp(prefix="gradlab-sandbox-", dir=scratch_root)
+            self.scratch = tempfile.mkdtemp(prefix="gradlab-sandbox-", dir=scratch_root)
+            root, results = os.path.join(self.scratch, "runs"), os.path.join(self.scratch, "results")
+            os.mkdir(root)
+            os.mkdir(results)
             argv = []
-        argv += [python, "-I", CHILD, "--supervise", root, "fork" if fork else "exec"]
+        argv += [python, "-I", CHILD, "--supervise", root, results, "fork" if fork else "exec"]
         try:
             self.process = subprocess.Popen(argv, cwd=self.scratch or "/", env=child_environment(root),
                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,

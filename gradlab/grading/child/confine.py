@@ -93,8 +93,8 @@ def first_to_go():
         return False
 
 
-def confine(scratch, memory_bytes, cpu_seconds, file_bytes, open_files=256):
-    """Apply everything; return the names of the protections in force."""
+def confine(writable, memory_bytes, cpu_seconds, file_bytes, open_files=256):
+    """Apply everything; return the names of the protections in force. `writable`: the folders it may write."""
     applied = set_limits(memory_bytes, cpu_seconds, file_bytes, open_files)
     if die_with_parent():
         applied.append("dies with the grader")
@@ -105,7 +105,7 @@ def confine(scratch, memory_bytes, cpu_seconds, file_bytes, open_files=256):
     child = os.path.dirname(os.path.abspath(__file__))
     readable, listed = references.readable_paths(python_paths(), references.package_directory(), child)
     try:
-        abi = landlock.restrict(readable + list(SYSTEM_READ_ONLY), [scratch, os.devnull], listed)
+        abi = landlock.restrict(readable + list(SYSTEM_READ_ONLY), [*writable, os.devnull], listed)
     except OSError:
         abi = 0
     if abi:

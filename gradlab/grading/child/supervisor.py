@@ -1,10 +1,12 @@
-"""The supervisor of one submission's children: `python -I <child directory> --supervise ROOT fork|exec`.
+"""The supervisor of one submission's children: `python -I <child directory> --supervise ROOT RESULTS fork|exec`.
 
 One per submission, started by the grader (launch.py), inside bubblewrap where it works. No student code ever
 runs in it. For each job the grader sends, it makes a fresh run folder under ROOT, starts a child there (forked
-from this interpreter, which has numpy imported: a few ms instead of 0.2 s; or, with `exec`, a new interpreter),
-waits for it at most the job's wall time, then kills every process the child left, reads the result files with
-the care untrusted.py takes, sends them back and removes the run folder.
+from this interpreter, which has numpy imported: a few ms instead of 0.2 s; or, with `exec`, a new interpreter)
+with a results folder under RESULTS (another file system in bubblewrap, so that files a submission writes in
+its run folder cannot take the room its results need), waits for it at most the job's wall time, then kills
+every process the child left, reads the result files with the care untrusted.py takes, sends them back and
+removes both folders.
 
 Every process a child starts stays a descendant of the supervisor, even after a double fork and setsid: the
 supervisor is a child subreaper, so orphans are handed to it, and it kills them generation by generation until
@@ -44,7 +46,7 @@ def _prctl(option, value):
         return False
 
 
-def _forked_child(run_dir, run):
+def _forked_child(run_dir, out_dir, run):
     """In the forked child: a session of its own, output to /dev/null, fresh random state; then the job."""
     os.setsid()
     devnull = os.open(os.devnull, os.O_RDWR)
@@ -56,21 +58,21 @@ def _forked_child(run_dir, run):
     numpy = sys.modules.get("numpy")
     if numpy is not None:
         numpy.random.seed()
-    run(run_dir)
+    run(run_dir, out_dir)
 
 
-def start_child(run_dir, run):
+def start_child(run_dir, out_dir, run):
     """Start the child on `run_dir`: forked (when `run` is given) or as a new interpreter. Returns its pid."""
     if run is None:
         null = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
         env = dict(os.environ, HOME=run_dir, TMPDIR=run_dir, MPLCONFIGDIR=run_dir)
-        return os.posix_spawn(sys.executable, [sys.executable, "-I", CHILD, run_dir], env, file_actions=null,
-                              setsid=True)
+        return os.posix_spawn(sys.executable, [sys.executable, "-I", CHILD, run_dir, out_dir], env,
+                              file_actions=null, setsid=True)
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
-            _forked_child(run_dir, run)
+            _forked_child(run_dir, out_dir, run)
         except BaseException:  # noqa: B036  (the grader sees a non-zero exit and reads what was written)
             code = 70
         os._exit(code)
@@ -140,14 +142,14 @@ def sweep():
                 pass
 
 
-def collect(run_dir, calls):
-    """([(name, bytes)] of the result files in run_dir/out, each checked and bounded; what broke the protocol,
-    or "" when nothing did). A result file that is not a regular file, or too long, breaks it."""
+def collect(results_dir, calls):
+    """([(name, bytes)] of the result files in results_dir/out, each checked and bounded; what broke the
+    protocol, or "" when nothing did). A result file that is not a regular file, or too long, breaks it."""
     found, total = [], 0
     try:
-        top = untrusted.open_directory(run_dir)
+        top = untrusted.open_directory(results_dir)
     except OSError:
-        return found, "the run folder was replaced"
+        return found, "the results folder was replaced"
     try:
         out = untrusted.open_directory("out", dir_fd=top)
     except OSError:
@@ -174,8 +176,9 @@ def _exactly(stream, count):
     return data
 
 
-def serve(root, run):
-    """Answer jobs until the grader closes stdin. `run(run_dir)`: the job in a forked child; None: exec."""
+def serve(root, results_root, run):
+    """Answer jobs until the grader closes stdin. `run(run_dir, out_dir)`: the job in a forked child; None:
+    a new interpreter each time."""
     _prctl(_PR_SET_CHILD_SUBREAPER, 1)
     _prctl(_PR_SET_DUMPABLE, 0)  # no child may ptrace this process or read its memory through /proc
     requests, replies = sys.stdin.buffer, sys.stdout.buffer
@@ -188,20 +191,22 @@ def serve(root, run):
         request = json.loads(line)
         job, inputs = _exactly(requests, request["job"]), _exactly(requests, request["inputs"])
         run_dir = tempfile.mkdtemp(prefix="run-", dir=root)
+        results_dir = tempfile.mkdtemp(prefix="run-", dir=results_root)
         status, timed_out = None, False
         try:
             for name, data in (("job.json", job), ("inputs.npz", inputs)):
                 with open(os.path.join(run_dir, name), "wb") as handle:
                     handle.write(data)
-            os.mkdir(os.path.join(run_dir, "out"))
-            pid = start_child(run_dir, run)
+            os.mkdir(os.path.join(results_dir, "out"))
+            pid = start_child(run_dir, os.path.join(results_dir, "out"), run)
             status, timed_out = wait_for(pid, float(request["wall"]))
         except OSError:
             pass  # no room left to write the job, or no process to start: the run gives nothing
         finally:
             sweep()
-        files, broken = collect(run_dir, int(request["calls"]))
+        files, broken = collect(results_dir, int(request["calls"]))
         untrusted.remove_tree(run_dir)
+        untrusted.remove_tree(results_dir)
         header = {"status": status, "timed_out": timed_out, "broken": broken,
                   "files": [[name, len(data)] for name, data in files]}
         replies.write(json.dumps(header).encode() + b"\n")
