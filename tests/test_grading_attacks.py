@@ -182,3 +182,66 @@ def test_taking_the_import_hook_away_does_not_reach_the_answers(contained):
     run = run_attack(cell, contained)
     assert value(run, 1) == 0
 
+
+
+@pytest.fixture(scope="module")
+def regular_install(tmp_path_factory):
+    """An interpreter with gradlab installed the regular way: the package's files in its site-packages, as a
+    wheel leaves them (this checkout's .venv has an editable install, whose files the child may not see at all).
+    numpy comes from this checkout's environment through a .pth line (no download)."""
+    import shutil
+    import subprocess
+    import sysconfig
+
+    import gradlab
+
+    venv = tmp_path_factory.mktemp("regular") / "venv"
+    base = os.path.join(sys.base_prefix, "bin", f"python{sys.version_info.major}.{sys.version_info.minor}")
+    subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+    shutil.copytree(os.path.dirname(gradlab.__file__), site / "gradlab",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (site / "shared-numpy.pth").write_text(os.path.dirname(os.path.dirname(np.__file__)) + "\n")
+    python = str(venv / "bin" / "python")
+    where = subprocess.run([python, "-I", "-c", "import importlib.util; print(importlib.util.find_spec('gradlab').origin)"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert where.startswith(str(site)), where
+    assert sysconfig.get_paths()["purelib"] != str(site)
+    return python
+
+
+def _outcome(run, k):
+    record = run.records[k]
+    return (record or {}).get("status"), (record or {}).get("error")
+
+
+@pytest.mark.parametrize("contained_", [pytest.param(True, marks=needs_bubblewrap), False],
+                         ids=["bubblewrap", "no-bubblewrap"])
+def test_with_a_regular_install_the_reference_answers_are_refused_too(regular_install, contained_):
+    reach = ("import sys, os, importlib.util\n"
+             "sys.meta_path[:] = [f for f in sys.meta_path if 'Refuse' not in repr(f)]\n"
+             "path = os.path.join(os.path.dirname(importlib.util.find_spec('gradlab').origin), 'course.py')\n"
+             "try:\n    text = open(path).read()\nexcept OSError:\n    text = ''\n"
+             "OBSERVED = int('def backward_propagation_n' in text)\n")
+    with Sandbox(LIMITS, python=regular_install, contained=contained_) as box:
+        refused = box.run(Job([(attack("import_reference"), None), (FORWARD, None)],
+                              [Call("forward_propagation", (2.0, 4.0))]))
+        reached = box.run(Job([(reach, None), (FORWARD + OBSERVE, None)], [Call("observed", (0.0, 0.0))]))
+    failure, = refused.cell_failures
+    assert failure["error"] == "ReferenceImportRefused" and "reference answers" in failure["message"]
+    assert value(refused, 0) == 8.0
+    assert value(reached, 0) == 0  # neither the hook's absence nor the file's path gives the answers
+
+
+def test_import_gradlab_behaves_alike_whatever_the_install(regular_install):
+    """A student's `import gradlab` gives the library (never a reference module), or, while gradlab's own
+    __init__ imports a reference module, the same refusal: the same either way."""
+    probe = ("def forward_propagation(x, theta):\n    import gradlab\n"
+             "    return float(sum(hasattr(gradlab, name) for name in ('course', 'models', 'bugs')))\n")
+    outcomes = []
+    for python in (sys.executable, regular_install):
+        with Sandbox(LIMITS, python=python) as box:
+            run = box.run(Job([(probe, None)], [Call("forward_propagation", (1.0, 1.0))]))
+        outcomes.append(_outcome(run, 0) + ((value(run, 0),) if _outcome(run, 0)[0] == "returned" else ()))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0] in [("returned", None, 0.0), ("raised", "ReferenceImportRefused")]

@@ -28,12 +28,13 @@ def executable():
 
 @functools.lru_cache(maxsize=8)
 def python_locations(python):
-    """The folders the interpreter `python` needs: its prefixes (a venv and its base) and the real location
-    of the executable (a venv's python is a link into the base installation)."""
-    done = subprocess.run([python, "-I", "-c", "import sys; print(sys.prefix); print(sys.base_prefix); "
-                                               "print(sys.exec_prefix); print(sys.base_exec_prefix)"],
+    """The folders the interpreter `python` needs: its prefixes (a venv and its base), the folders on its
+    import path (a .pth file may add some elsewhere) and the real location of the executable (a venv's python
+    is a link into the base installation)."""
+    done = subprocess.run([python, "-I", "-c", "import sys; print(sys.prefix, sys.base_prefix, sys.exec_prefix, "
+                                               "sys.base_exec_prefix, *sys.path, sep='\\n')"],
                           capture_output=True, text=True, timeout=60, check=True)
-    found = {os.path.realpath(line) for line in done.stdout.splitlines() if line}
+    found = {os.path.realpath(line) for line in done.stdout.splitlines() if line and os.path.isdir(line)}
     found.update({os.path.dirname(os.path.realpath(python)), os.path.dirname(os.path.abspath(python))})
     return sorted(found)
 
