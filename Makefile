@@ -29,6 +29,7 @@ bench: $(STAMP)  ## benchmark tables (not tests)
 	$(BIN)/python benchmarks/modes.py
 	$(BIN)/python benchmarks/widgets.py
 	$(BIN)/python benchmarks/lessons.py
+	$(BIN)/python benchmarks/sandbox.py
 	$(BIN)/python benchmarks/autograde.py
 
 clean:

@@ -64,3 +64,11 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# Every page rendered from a student's notebook (the feedback, and the formgrader's view of a submission, opened
+# in the instructor's logged-in browser) is cleaned: markdown and outputs lose scripts, event handlers and
+# javascript: links, and long cells are shown without the syntax highlighting that would take minutes on them.
+# nbgrader's own templates render markdown without nbconvert's sanitize_html, hence gradlab's filters.
+c.HTMLExporter.sanitize_html = True
+c.HTMLExporter.filters = {"markdown2html": "gradlab.grading.feedback_html.markdown2html",
+                          "highlight_code": "gradlab.grading.feedback_html.highlight_code"}

@@ -38,7 +38,7 @@ def grade_notebook(nb, declared, limits=Limits(), python=None, log=None, fork_se
     student = [cell for cell in cells if cell.test is None]
     graded = Graded()
     plain_ids = [grade_id for _, grade_id, _ in autograder_tests(nb) if grade_id not in declared]
-    with Sandbox(limits, python, fork_server) as box:
+    with Sandbox(limits, python, fork_server, log=log) as box:  # one per submission: its runs share it
         capture = [not plain_ids]  # the first job records what the cells print, unless the plain tests' job will
         for cell, grade_id, points in autograder_tests(nb):
             exercise = declared.get(grade_id)
