@@ -41,7 +41,7 @@ def graded_attack_course(folder, env, students):
     course = new_course(folder / "course", env)
     builder = _builder()
     release = nbformat.read(course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-    answers = builder.reference_answers()
+    answers = builder.reference_answers(ASSIGNMENT)
     for student, plan in students.items():
         nb = builder.submission(release, answers, plan)
         if "markdown" in plan:
