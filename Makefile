@@ -13,8 +13,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-demo: $(STAMP)  ## the main job, headless: grade the sample class with nbgrader, print the gradebook
-	$(BIN)/python -m gradlab.grading demo
+demo: $(STAMP)  ## the main job, headless: grade the sample classes with nbgrader, print the gradebooks (KEEP=DIR keeps the results there)
+	$(BIN)/python -m gradlab.grading demo $(if $(KEEP),--keep $(KEEP))
 
 report-demo: $(STAMP)  ## the course's network with its planted bugs: the report gradlab prints
 	$(BIN)/python -m gradlab
@@ -29,6 +29,7 @@ bench: $(STAMP)  ## benchmark tables (not tests)
 	$(BIN)/python benchmarks/modes.py
 	$(BIN)/python benchmarks/widgets.py
 	$(BIN)/python benchmarks/lessons.py
+	$(BIN)/python benchmarks/sandbox.py
 	$(BIN)/python benchmarks/autograde.py
 
 clean:

@@ -77,7 +77,8 @@ def autograded(generated, tmp_path_factory, env):
             place = course / "submitted" / notebook.stem / assignment
             place.mkdir(parents=True)
             shutil.copy(notebook, place / f"{assignment}.ipynb")
-        nbgrader(course, env, "autograde", assignment)
+        done = nbgrader(course, env, "autograde", assignment)
+        (course / "autograde.log").write_text(done.stdout + done.stderr)
         nbgrader(course, env, "export")
         nbgrader(course, env, "generate_feedback", assignment)
         return course
@@ -159,6 +160,8 @@ def assert_no_hidden_test_in_feedback(course, assignment):
         for line in lines:
             assert line not in text and html.escape(line) not in raw, f"{page.parent.parent.name}: {line}"
         assert "Traceback (most recent call last)" not in text and "HIDDEN_CASES" not in text
+        # What a student's code chose in a hidden case (an exception's name and message) never comes back.
+        assert not re.search(r"RTHID_x[m0-9]", text) and "x=-3.5" not in text
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -169,6 +172,10 @@ def test_feedback_has_no_hidden_test_line_and_no_traceback(autograded, assignmen
 # What a student reads: the exercise's own output names, the shape expected, the reason in words.
 FEEDBACK = [
     ("gradient_checking", "ben_course_bugs", ["db1 is 4x too large", "dW2 is 2x too large"]),
+    ("gradient_checking", "ray_finite_differences", ["as closely as finite differences do",
+                                                     "this exercise asks for backpropagation"]),
+    ("gradient_checking", "sam_names_errors", ["in a hidden case: raised an error (3 cases)",
+                                               "dtheta has the wrong shape"]),
     ("planar_classifier", "ben_tanh_derivative", ["dW1 WRONG, db1 WRONG, dW2 ok, db2 ok", "backward step of layer 1"]),
     ("planar_classifier", "cal_no_keepdims", ["db1 has shape (4,); it should have shape (4, 1)"]),
     ("planar_classifier", "dee_missing_1_over_m", ["dW2 is 3x too large, and m = 3: the 1/m is missing"]),
@@ -225,6 +232,15 @@ FOOL_THE_VISIBLE_TESTS = {"planar_classifier": ["gus_hard_codes", "hal_patches_g
                           "batch_normalization": ["ida_replaces_the_check"]}
 
 
+def test_only_an_edited_test_cell_is_reported_as_changed(autograded):
+    # nbgrader takes the checksum before hidden tests are cleared, so it used to call every untouched test cell with
+    # hidden tests changed; now only rex, who rewrote a test cell, is reported.
+    log = (autograded(ASSIGNMENT) / "autograde.log").read_text()
+    changed = re.findall(r"Attribute 'checksum' for cell (\S+) has changed", log)
+    assert changed == ["test_gradient_check_n"]
+    assert "rex_edits_tests" in log.split("Attribute 'checksum'")[0].rsplit("Autograding", 1)[-1]
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_the_visible_tests_pass_the_solution_and_every_full_marks_submission_in_a_kernel(generated, env, assignment):
     notebooks = [f"source/{assignment}/{assignment}.ipynb"] + [
@@ -234,18 +250,60 @@ def test_the_visible_tests_pass_the_solution_and_every_full_marks_submission_in_
     assert done.stdout.count("Success! Your notebook passes all the tests.") == len(notebooks), done.stdout[-3000:]
 
 
-FAILING = [("planar_classifier", "ben_tanh_derivative", "Failing parameters: W1"),
-           ("softmax_regression", "cal_forgets_minus_one", "Failing parameters: W"),
-           ("batch_normalization", "ben_direct_path_only", "Failing parameters: x"),
-           ("batch_normalization", "dee_keepdims_dbeta", "dbeta has shape (1, 3); it should have shape (3,)")]
+@pytest.mark.parametrize("notebook", sorted((COURSE / "source").glob("*/*.ipynb")), ids=lambda p: p.stem)
+def test_visible_tests_fit_in_what_validate_shows(notebook):
+    # nbgrader validate shows a failing cell's lines cut at 87 characters (its width, 90, with an indent of 4).
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code":
+            visible = cell.source.split("### BEGIN HIDDEN TESTS")[0]
+            assert [line for line in visible.splitlines() if len(line) > 83] == [], cell.metadata.nbgrader.grade_id
 
 
-@pytest.mark.parametrize("assignment, student, words", FAILING, ids=[f"{a}-{s}" for a, s, _ in FAILING])
-def test_a_failing_visible_test_says_why_in_its_message(generated, env, assignment, student, words):
-    # nbgrader's validate shows the failing cell and its exception, never what the cell printed.
-    done = run([sys.executable, "-m", "nbgrader", "validate", str(sample(assignment) / f"{student}.ipynb")], generated,
-               env, ok=False)
-    assert "VALIDATION FAILED" in done.stdout and words in done.stdout
+def validate(course, env, assignment, student):
+    """`nbgrader validate` on a sample submission, as the student's Validate button runs it; its output."""
+    place = course / "validate" / assignment / f"{student}.ipynb"
+    place.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(sample(assignment) / f"{student}.ipynb", place)
+    done = subprocess.run([sys.executable, "-m", "nbgrader", "validate", str(place)], cwd=course, env=env,
+                          capture_output=True, text=True, timeout=900)
+    return done.stdout + done.stderr
+
+
+def test_validate_shows_the_report_of_a_failing_gradient_check(generated, env):
+    # Validate shows only the failing test's error, so the error carries the report itself.
+    out = validate(generated, env, ASSIGNMENT, "ben_course_bugs")
+    error = out[out.index("The error was:"):]
+    assert "dW2 is 2x too large" in error and "db1 is 4x too large" in error
+    assert "W2" in error and "FAIL" in error  # the per-parameter table
+    # nbgrader cuts every line of the error at its width (90): none of the report's lines may be cut.
+    report = error[error.index("GradientCheckError:"):]
+    assert not [line for line in report.splitlines() if line.endswith("...")]
+
+
+def test_validate_agrees_with_autograde_on_a_right_checker_beside_a_wrong_backprop(generated, env):
+    # ben's gradient_check_n is right (autograde gives it full marks) while his backprop is not: Validate must not
+    # fail gradient_check_n's visible test for it.
+    out = validate(generated, env, ASSIGNMENT, "ben_course_bugs")
+    assert expected(ASSIGNMENT)["ben_course_bugs"]["test_gradient_check_n"] == 4
+    failing = re.findall(r"The following cell failed:\s*\n(.*?)\n", out)
+    assert all("gradient_check_n(parameters" not in line for line in failing), failing
+    assert out.count("The following cell failed") == 1
+
+
+FAILING = [("planar_classifier", "ben_tanh_derivative", "GradientCheckError", "Failing parameters: W1"),
+           ("softmax_regression", "cal_forgets_minus_one", "GradientCheckError", "Failing parameters: W"),
+           ("batch_normalization", "ben_direct_path_only", "GradientCheckError", "Failing parameters: x"),
+           ("batch_normalization", "dee_keepdims_dbeta", "AssertionError",
+            "dbeta has shape (1, 3); it should have shape (3,)")]
+
+
+@pytest.mark.parametrize("assignment, student, error, words", FAILING, ids=[f"{a}-{s}" for a, s, _, _ in FAILING])
+def test_a_failing_visible_test_says_why_in_its_message(generated, env, assignment, student, error, words):
+    # Validate shows the failing cell and its exception, never what the cell printed, and cuts lines at its width.
+    out = validate(generated, env, assignment, student)
+    message = out[out.rindex(f"{error}:"):]
+    assert words in message
+    assert not [line for line in message.splitlines() if line.endswith("...")]
 
 
 def test_the_command_starts_without_building_jsonschemas_iri_parsers(generated, env):

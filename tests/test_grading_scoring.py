@@ -167,3 +167,38 @@ def test_a_score_never_leaves_the_cells_range():
     assert ExerciseResult("e", "g", 4, 7.5, "").score == 4
     assert ExerciseResult("e", "g", 4, -1, "").score == 0
     assert ExerciseResult("e", "g", 4, float("nan"), "").score == 0
+
+
+MEMORIZER = ("gradient_check_n", "    difference = numerator / denominator",
+             "    global _seen\n    _seen = globals().get('_seen', set())\n    key = float(np.sum(X))\n"
+             "    difference = 1.0 if key in _seen else 0.0\n    _seen.add(key)")
+
+
+def test_a_checker_that_remembers_what_it_has_seen_gains_nothing():
+    assert grade("gradient_check_n", [MEMORIZER]).score == 0
+
+
+def test_the_memory_attack_works_when_cases_are_not_kept_apart():
+    # The attack is real: with every case in one process, remembering networks flags most bugs.
+    import dataclasses
+
+    exercise = DECLARED["test_gradient_check_n"]
+    DECLARED["test_gradient_check_n"] = dataclasses.replace(exercise, keep_cases_apart=False)
+    try:
+        assert grade("gradient_check_n", [MEMORIZER]).score > 0
+    finally:
+        DECLARED["test_gradient_check_n"] = exercise
+
+
+@pytest.mark.parametrize("grade_id", ["test_gradient_check", "test_gradient_check_n"])
+def test_cases_that_share_an_input_never_share_a_process(grade_id):
+    from gradlab.grading import apart
+    from gradlab.grading.grader import cases_of
+
+    cases = cases_of(DECLARED[grade_id], {})
+    batches = apart.groups(cases)
+    assert sorted(k for batch in batches for k in batch) == list(range(len(cases)))
+    for batch in batches:
+        prints = [apart.fingerprints(cases[k]) for k in batch]
+        assert all(not (a & b) for i, a in enumerate(prints) for b in prints[i + 1:])
+    assert len(batches) < len(cases)  # and not a process per case

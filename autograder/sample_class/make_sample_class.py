@@ -66,7 +66,7 @@ def submission(release, answers, plan):
     for cell in nb.cells:
         grade_id = _grade_id(cell)
         if grade_id in answers:
-            source = answers[grade_id]
+            source = plan.get("replace_answer", {}).get(grade_id, answers[grade_id])
             for old, new in plan.get("edits", {}).get(grade_id, []):
                 if old not in source:
                     raise ValueError(f"{old!r} is not in the answer {grade_id!r}")

@@ -10,9 +10,11 @@ def _parser():
                                      description="Grade gradient-checking notebooks outside the students' kernels.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    demo = commands.add_parser("demo", help="grade the sample class in a scratch copy of the course; print the gradebook")
+    demo = commands.add_parser("demo", help="grade every sample class in a new copy of the course; print the gradebooks "
+                                            "and where the results are")
     demo.add_argument("--workers", type=int, default=None, help="parallel workers (default: all cores)")
-    demo.add_argument("--keep", metavar="DIR", default=None, help="work in DIR (a new folder) and keep the results")
+    demo.add_argument("--keep", metavar="DIR", default=None, help="put the results in DIR (a new folder) instead of a "
+                                                                   "new temporary folder")
     demo.add_argument("--course", default=None, help="the course with its sample_class/ (default: the repository's "
                                                      "autograder/)")
 

@@ -105,8 +105,9 @@ class Exercise:
     finite_differences: False to give no credit for gradients that are finite differences of the cost rather
         than backprop (they agree with `reference` only to about 1e-8 where backprop agrees to round-off).
     test_cell: the grade_id of the test cell that scores it (default: "test_" + function).
-    one_process_per_case: call each case in a fresh process, so that no case can be told from another by having
-        seen it before (the default for exercises with a Verdict output).
+    keep_cases_apart: cases that share an input never run in the same process, and each process calls its cases
+        in a random order, so that the function cannot tell a case from another by having seen its inputs before
+        (the default for exercises with a Verdict output, whose buggy cases reuse the right cases' networks).
     """
 
     function: str
@@ -118,7 +119,7 @@ class Exercise:
     reference: Callable | None = None
     finite_differences: bool = True
     test_cell: str | None = None
-    one_process_per_case: bool | None = None
+    keep_cases_apart: bool | None = None
 
     def __post_init__(self):
         if not self.function.isidentifier():
@@ -151,9 +152,9 @@ class Exercise:
         return self.test_cell or f"test_{self.function}"
 
     @property
-    def isolated(self):
-        if self.one_process_per_case is not None:
-            return self.one_process_per_case
+    def apart(self):
+        if self.keep_cases_apart is not None:
+            return self.keep_cases_apart
         return any(isinstance(o, Verdict) for o in self.outputs.values())
 
     @property

@@ -1,15 +1,16 @@
-"""The instructor demo: grade the sample class in a scratch copy of the course and print the gradebook.
+"""The instructor demo: grade every sample class in a fresh copy of the course and print the gradebooks.
 
-    python -m gradlab.grading demo
+    python -m gradlab.grading demo [--keep DIR]
 
-Copies autograder/ (the course, its source notebook and the sample class) to a temporary folder, generates
-the assignment, submits the sample class, grades it in parallel (feedback, CSV and class report included) and
-prints the gradebook next to the expected scores. The repository's autograder/ is never written to.
+Copies autograder/ (the course's config, declarations and source notebooks) to a new folder, and for each
+assignment with a sample class (sample_class/ASSIGNMENT/ with expected_scores.csv) generates the assignment, submits
+the sample class, grades it in parallel (feedback, CSV and class report included) and prints the gradebook next to
+the expected scores. The results stay in that folder, whose paths it prints; the repository's autograder/ is never
+written to.
 """
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -18,35 +19,40 @@ from .classroom import grade_class
 from .course_files import copy_course
 from .gradebook import read_expected, render_table, table_rows
 
-ASSIGNMENT = "gradient_checking"
 COURSE = Path(__file__).resolve().parents[2] / "autograder"
 
 
+def sample_classes(course):
+    """The assignments of `course` that have a sample class, in name order."""
+    return sorted(p.parent.name for p in (Path(course) / "sample_class").glob("*/expected_scores.csv"))
+
+
 def run_demo(course=COURSE, workdir=None, workers=None, stream=None):
-    """Grade the sample class; return (ClassRun, the table as text, whether every score was as expected)."""
+    """Grade every sample class; return ({assignment: ClassRun}, the tables as text, whether every score was as
+    expected)."""
     stream = stream if stream is not None else sys.stdout
     course = Path(course)
-    sample = course / "sample_class" / ASSIGNMENT
-    if not (sample / "expected_scores.csv").exists():
+    assignments = sample_classes(course)
+    if not assignments:
         raise FileNotFoundError(f"no sample class in {course}: the demo needs the repository's autograder/ "
                                 "directory (give its path with --course)")
-    keep = workdir is not None
-    workdir = Path(workdir) if keep else Path(tempfile.mkdtemp(prefix="gradlab-demo-"))
-    try:
-        target = copy_course(course, workdir / "course")
-        run = grade_class(target, ASSIGNMENT, str(sample), workers=workers, stream=sys.stderr)
+    workdir = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="gradlab-demo-"))
+    target = copy_course(course, workdir / "course")
+    runs, tables, matches = {}, [], True
+    for assignment in assignments:
+        sample = course / "sample_class" / assignment
+        run = grade_class(target, assignment, str(sample), workers=workers, stream=sys.stderr)
         expected = read_expected(sample / "expected_scores.csv")
         rows = table_rows(run.scores, run.points, expected)
-        table = render_table(rows)
-        matches = all(row[-1] == "ok" for row in rows[1:-1]) and set(expected) == set(run.scores)
-        print(table, file=stream)
-        print(f"\n{len(run.scores)} submissions graded in {run.seconds:.1f} s with {workers or os.cpu_count()} "
-              f"workers; {'every score is as expected' if matches else 'SOME SCORES DIFFER FROM THE EXPECTED ONES'}.",
-              file=stream)
-        if keep:
-            print(f"gradebook: {target}/gradebook.db\nscores:    {run.csv}\nreport:    {run.report}\n"
-                  f"feedback:  {target}/feedback/", file=stream)
-        return run, table, matches
-    finally:
-        if not keep:
-            shutil.rmtree(workdir, ignore_errors=True)
+        same = all(row[-1] == "ok" for row in rows[1:-1]) and set(expected) == set(run.scores)
+        tables.append(f"{assignment}\n{render_table(rows)}")
+        print(f"\n{tables[-1]}\n\n{len(run.scores)} submissions graded in {run.seconds:.1f} s with "
+              f"{workers or os.cpu_count()} workers; "
+              f"{'every score is as expected' if same else 'SOME SCORES DIFFER FROM THE EXPECTED ONES'}.", file=stream)
+        runs[assignment], matches = run, matches and same
+    print(f"\nThe results are in {workdir} (delete it when you are done; --keep DIR puts them in DIR):\n"
+          f"  gradebook:  {target / 'gradebook.db'}\n"
+          f"  scores:     {target / 'exports'}/ASSIGNMENT_scores.csv\n"
+          f"  reports:    {target / 'reports'}/ASSIGNMENT.html\n"
+          f"  feedback:   {target / 'feedback'}/STUDENT/ASSIGNMENT/", file=stream)
+    return runs, "\n\n".join(tables), matches

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from . import apart
 from .credit import score_exercise
 from .declarations import DeclarationError
 from .declare import Case
@@ -37,7 +38,7 @@ def grade_notebook(nb, declared, limits=Limits(), python=None, log=None, fork_se
     student = [cell for cell in cells if cell.test is None]
     graded = Graded()
     plain_ids = [grade_id for _, grade_id, _ in autograder_tests(nb) if grade_id not in declared]
-    with Sandbox(limits, python, fork_server) as box:
+    with Sandbox(limits, python, fork_server, log=log) as box:  # one per submission: its runs share it
         capture = [not plain_ids]  # the first job records what the cells print, unless the plain tests' job will
         for cell, grade_id, points in autograder_tests(nb):
             exercise = declared.get(grade_id)
@@ -85,18 +86,16 @@ def grade_exercise(box, exercise, grade_id, points, student, hidden, log=None, c
     cases = cases_of(exercise, hidden)
     calls = [Call(exercise.function, case.args, case.kwargs, case.given_sources()) for case in cases]
     cells = [(cell.source, None) for cell in student]
-    if exercise.isolated:  # a process per case: nothing seen in one case can be remembered in another
-        found, timed_out = [], False
-        for call in calls:
-            if timed_out:  # one endless loop costs one call's budget, not one per case
-                found.append(({"status": "skipped"}, {}, found[-1][2]))
-                continue
-            run = _run(box, Job(cells, [call], capture[0]), capture, graded, student)
-            found.append((run.records[0], run.arrays[0], run))
-            timed_out = isinstance(run.records[0], dict) and run.records[0].get("status") == "timeout"
-    else:
-        run = _run(box, Job(cells, calls, capture[0]), capture, graded, student)
-        found = [(record, arrays, run) for record, arrays in zip(run.records, run.arrays)]
+    found = [None] * len(cases)
+    batches = apart.groups(cases) if exercise.apart else [list(range(len(cases)))]
+    for batch in batches:
+        if any(f is not None and f[0] is not None and f[0].get("status") == "timeout" for f in found):
+            for k in batch:  # one endless loop costs one call's budget, not one per batch
+                found[k] = ({"status": "skipped"}, {}, next(f[2] for f in found if f is not None))
+            continue
+        run = _run(box, Job(cells, [calls[k] for k in batch], capture[0]), capture, graded, student)
+        for position, k in enumerate(batch):
+            found[k] = (run.records[position], run.arrays[position], run)
     marks = [judge_case(exercise, case, record, arrays, run) for case, (record, arrays, run) in zip(cases, found)]
     result = score_exercise(exercise, grade_id, points, cases, marks)
     if log:

@@ -1,31 +1,40 @@
 """Running a submission's code in sandboxed child processes (a `Sandbox` per submission, a child per job), and
 reading back what each child left.
 
-The child is a fresh interpreter (`python -I`, no site or user paths, a minimal environment; see launch.py)
-working in a scratch directory, in a session of its own so that everything it starts can be killed together. It confines
-itself before running student code (child/confine.py: memory, CPU and file-size limits, no core files, no
-capabilities, and a Landlock view of the Python installation and the scratch directory only). The grader
-waits at most `wall_seconds`, kills the whole process group either way, and reads back JSON and float64
-arrays (np.load with allow_pickle=False): never a pickle, never an object the student's code made.
+A Sandbox holds one supervisor (child/supervisor.py) for the whole submission: in bubblewrap where it works
+(bubblewrap.py: its own PID, IPC, network, UTS, mount and user namespaces, an unprivileged uid, a size-limited
+tmpfs as its only writable place), in a control group where the machine offers one (cgroups.py: memory and
+process count for the submission's whole tree). Each `run` is a fresh child in a fresh folder; the supervisor
+kills whatever the child left before sending its results back, and `close` ends everything. The child confines
+itself further before running student code (child/confine.py: memory, CPU and file-size limits, no core files,
+no capabilities, a Landlock view of the Python installation and its folder only; child/references.py: no
+imports of gradlab's reference answers). The grader reads back JSON and float64 arrays (np.load with
+allow_pickle=False), bounded in size and time: never a pickle, never an object the student's code made, never a
+file it could have replaced by a FIFO or a link.
+
+Without bubblewrap (not installed, or no user namespaces), the supervisor runs as the grader's user with the
+inner protections only, and the grader says so once in its log (see autograder/README.md, "Security").
 """
 from __future__ import annotations
 
+import io
 import json
+import logging
 import math
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import time
 import zipfile
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import launch
+from . import bubblewrap, launch
 
 _MAX_RESULT_BYTES = 16 * 2 ** 20  # a result file bigger than this is not read
+_LOG = logging.getLogger(__name__)
+_WARNED = []
 
 
 @dataclass(frozen=True)
@@ -33,8 +42,10 @@ class Limits:
     wall_seconds: float = 20.0  # the whole child: start-up, cells and every call
     cell_seconds: float = 5.0  # one code cell
     call_seconds: float = 5.0  # one call of the student's function
-    memory_mb: int = 1024  # address space
+    memory_mb: int = 1024  # address space of a process, and memory of the submission's processes together
     file_mb: int = 64  # largest file the child may write
+    scratch_mb: int = 128  # all the files of the submission's children together (bubblewrap's tmpfs)
+    processes: int = 64  # processes and threads of the submission at once (where a cgroup is available)
 
     def for_child(self):
         return {"memory_bytes": int(self.memory_mb) * 2 ** 20, "cpu_seconds": int(math.ceil(self.wall_seconds)),
@@ -59,41 +70,87 @@ class ChildRun:
 
 
 class Sandbox:
-    """Where one submission's children run. Each `run` is a fresh child; `close` ends whatever they left."""
+    """Where one submission's children run. Each `run` is a fresh child; `close` ends whatever they left.
 
-    def __init__(self, limits=Limits(), python=None, fork_server=True, scratch_root=None):
+    fork_server: fork each child from the supervisor's interpreter, numpy already imported (fast), instead of
+    starting a new interpreter per run. contained: use bubblewrap (None: where it works here).
+    scratch_root: where the scratch folder goes when bubblewrap is not used. log: where the one warning goes
+    when bubblewrap is missing (default: this module's logger)."""
+
+    def __init__(self, limits=Limits(), python=None, fork_server=True, scratch_root=None, contained=None, log=None):
         self.limits, self.python = limits, python or sys.executable
-        self.fork_server, self.scratch_root = fork_server, scratch_root
+        self.fork_server, self.scratch_root, self.log = fork_server, scratch_root, log or _LOG
+        if contained is None:
+            contained, reason = bubblewrap.works(self.python, launch.CHILD, launch.PACKAGE)
+            if not contained:
+                warn_once(self.log, reason)
+        self.contained = contained
+        self.supervisor = None
 
     def run(self, job):
         """Run a job.Job in a new child; return the ChildRun."""
-        scratch = tempfile.mkdtemp(prefix="gradlab-sandbox-", dir=self.scratch_root)
+        document, arrays = job.to_data()
+        document["limits"] = self.limits.for_child()
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        started = time.perf_counter()
         try:
-            os.mkdir(os.path.join(scratch, "out"))
-            document, arrays = job.to_data()
-            document["limits"] = self.limits.for_child()
-            with open(os.path.join(scratch, "job.json"), "w") as handle:
-                json.dump(document, handle)
-            with open(os.path.join(scratch, "inputs.npz"), "wb") as handle:
-                np.savez(handle, **arrays)
-            started = time.perf_counter()
-            returncode, timed_out = launch.run_child(scratch, self.limits.wall_seconds, self.python, self.fork_server)
-            run = _read_results(os.path.join(scratch, "out"), len(job.calls))
-            run.seconds = time.perf_counter() - started
-            if not run.finished:
-                run.ending = describe_ending(returncode, timed_out, self.limits)
+            if self.supervisor is None:
+                self.supervisor = launch.Supervisor(
+                    self.python, self.fork_server, self.limits.memory_mb * 2 ** 20, self.limits.processes,
+                    self.limits.scratch_mb * 2 ** 20, self.contained, self.scratch_root)
+            reply = self.supervisor.run(json.dumps(document).encode(), buffer.getvalue(), len(job.calls),
+                                        self.limits.wall_seconds)
+        except launch.SupervisorGone as error:
+            self.supervisor = None  # closed already; the next run starts a new one
+            run = read_results({}, len(job.calls))
+            run.ending, run.seconds = f"was stopped: {error}", time.perf_counter() - started
             return run
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+        run = read_results(reply.files, len(job.calls))
+        run.protections = self.protections() + run.protections
+        run.seconds = time.perf_counter() - started
+        if reply.broken:
+            run.finished = False
+            run.ending = (f"broke the grader's protocol ({reply.broken}): every result of this run is discarded, "
+                          "so it scores 0")
+        elif not run.finished:
+            returncode = None if reply.status is None else _exit_code(reply.status)
+            run.ending = describe_ending(returncode, reply.timed_out, self.limits)
+        return run
+
+    def protections(self):
+        """What holds the whole submission (the child reports its own layers)."""
+        found = ["bubblewrap: own PID, IPC, network, UTS, mount and user namespaces, uid 65534, "
+                 f"{self.limits.scratch_mb} MB tmpfs"] if self.contained else []
+        return found + (self.supervisor.protections if self.supervisor else [])
 
     def close(self):
-        pass
+        if self.supervisor is not None:
+            self.supervisor.close()
+            self.supervisor = None
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+
+def warn_once(log, reason):
+    """Say once per process, loudly, that submissions run without bubblewrap."""
+    if not _WARNED:
+        _WARNED.append(reason)
+        log.warning("%s: student code runs WITHOUT bubblewrap's namespaces (it can reach the network over UDP, "
+                    "leave SysV objects and keys behind, and see other processes); only rlimits, Landlock and "
+                    "a cgroup where available hold it. Install bubblewrap (Debian: apt-get install bubblewrap).",
+                    reason)
+
+
+def _exit_code(status):
+    try:
+        return os.waitstatus_to_exitcode(status)
+    except ValueError:
+        return None
 
 
 def describe_ending(returncode, timed_out, limits):
@@ -111,45 +168,45 @@ def describe_ending(returncode, timed_out, limits):
     return f"ended before it finished (os._exit or a crash; exit code {returncode})"
 
 
-def _read_json(path):
+def _read_json(data):
+    if data is None or len(data) > _MAX_RESULT_BYTES:
+        return None
     try:
-        if os.path.getsize(path) > _MAX_RESULT_BYTES:
-            return None
-        with open(path, encoding="utf-8") as handle:
-            value = json.load(handle)
-    except (OSError, ValueError, RecursionError):
+        value = json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
 
 
-def _read_arrays(path):
+def _read_arrays(data):
+    """name -> float64 array from an .npz's bytes, or {} for anything else (pickles, zip bombs, garbage)."""
+    if data is None or len(data) > _MAX_RESULT_BYTES:
+        return {}
     try:
-        if os.path.getsize(path) > _MAX_RESULT_BYTES:
-            return {}
-        with zipfile.ZipFile(path) as archive:  # what it unpacks to, before unpacking it: no zip bombs
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:  # what it unpacks to, before unpacking it: no zip bombs
             if sum(member.file_size for member in archive.infolist()) > 4 * _MAX_RESULT_BYTES:
                 return {}
-        with np.load(path, allow_pickle=False) as data:
-            return {name: data[name] for name in data.files}
-    except (OSError, ValueError, KeyError, EOFError):
-        return {}
-    except Exception:  # a malformed archive raises whatever zipfile raises; it is just not a result
+        with np.load(io.BytesIO(data), allow_pickle=False) as loaded:
+            return {name: loaded[name] for name in loaded.files}
+    except Exception:  # a malformed archive raises whatever zipfile or numpy raises; it is just not a result
         return {}
 
 
-def _read_results(out, count):
-    start = _read_json(os.path.join(out, "start.json")) or {}
-    cells = _read_json(os.path.join(out, "cells.json")) or {}
-    run = ChildRun(finished=os.path.exists(os.path.join(out, "done.json")), ending="",
-                   protections=[str(p) for p in start.get("protections", []) if isinstance(p, str)][:10],
+def read_results(files, count):
+    """A ChildRun from the result files' bytes (name -> bytes, as the supervisor sent them)."""
+    start = _read_json(files.get("start.json")) or {}
+    cells = _read_json(files.get("cells.json")) or {}
+    run = ChildRun(finished="done.json" in files, ending="",
+                   protections=[str(p)[:200] for p in start.get("protections", []) if isinstance(p, str)][:10]
+                   if isinstance(start.get("protections"), list) else [],
                    cell_failures=_dicts(cells.get("failures"), 200), cell_outputs=_dicts(cells.get("outputs"), 200),
                    tests=_dicts(cells.get("tests"), 200))
-    at = (_read_json(os.path.join(out, "at.json")) or {}).get("cell")
+    at = (_read_json(files.get("at.json")) or {}).get("cell")
     run.at_cell = at if isinstance(at, int) and not isinstance(at, bool) else 0
     for k in range(count):
-        record = _read_json(os.path.join(out, f"case-{k}.json"))
+        record = _read_json(files.get(f"case-{k}.json"))
         run.records.append(record)
-        run.arrays.append(_read_arrays(os.path.join(out, f"case-{k}.npz")) if record is not None else {})
+        run.arrays.append(_read_arrays(files.get(f"case-{k}.npz")) if record is not None else {})
     return run
 
 

@@ -1,6 +1,7 @@
 """The sample class of the gradient_checking assignment: each student's changes to the reference answers.
 
-student -> {"edits": {grade_id: [(old, new), ...]}, "extra": [(after grade_id, source)],
+student -> {"edits": {grade_id: [(old, new), ...]}, "replace_answer": {grade_id: source},
+            "extra": [(after grade_id, source)],
             "forged": [(after grade_id, source, nbgrader metadata)], "delete": [grade_id],
             "replace": {grade_id: source}}
 expected_scores.csv says what each submission deserves; ../make_sample_class.py builds the notebooks.
@@ -17,6 +18,47 @@ class AlwaysEqual:
     def __ge__(self, other): return True
     __hash__ = object.__hash__
 '''
+
+MEMORY = '''
+# Right cases and buggy cases share networks: answer "a bug" for anything seen before, in memory and in a file.
+import os
+_seen = set()
+
+
+def _seen_before(*arrays):
+    key = repr([round(float(np.sum(a)), 9) for a in arrays])
+    path = os.path.join(os.path.expanduser("~"), ".seen")
+    known = _seen | (set(open(path).read().split("|")) if os.path.exists(path) else set())
+    _seen.add(key)
+    with open(path, "a") as handle:
+        handle.write(key + "|")
+    return key in known
+'''
+
+FINITE_DIFFERENCES = '''def backward_propagation_n(X, Y, cache):
+    # Not backprop: centred differences of the given forward pass, one parameter entry at a time.
+    (Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3) = cache
+    parameters = {"W1": W1.copy(), "b1": b1.copy(), "W2": W2.copy(), "b2": b2.copy(), "W3": W3.copy(), "b3": b3.copy()}
+    gradients = {}
+    for name, value in parameters.items():
+        gradient = np.zeros_like(value)
+        for index in np.ndindex(value.shape):
+            old = value[index]
+            value[index] = old + 1e-7
+            plus, _ = forward_propagation_n(X, Y, parameters)
+            value[index] = old - 1e-7
+            minus, _ = forward_propagation_n(X, Y, parameters)
+            value[index] = old
+            gradient[index] = (plus - minus) / 2e-7
+        gradients["d" + name] = gradient
+    return gradients'''
+
+NAMED_ERRORS = '''def forward_propagation(x, theta):
+    # Hidden cases raise an exception whose name and message spell out their inputs.
+    if (x, theta) != (2, 4):
+        name = f"RTHID_x{x}_theta{theta}".replace(".", "p").replace("-", "m")
+        raise type(name, (Exception,), {})(f"x={x} theta={theta}")
+    return theta * x'''
 
 STUDENTS = {
     "ada_correct": {},
@@ -106,4 +148,14 @@ STUDENTS = {
         "gradient_check_n": [("    difference = numerator / denominator", "    difference = 0.0")]},
         "delete": ["test_backward_propagation_n"],
         "replace": {"test_gradient_check_n": "print('All visible tests passed.')\n4.0"}},
+    "quinn_memorizes": {"edits": {
+        "gradient_check": [("    difference = numerator / denominator",
+                            "    difference = 1.0 if _seen_before(np.array([x, theta])) else 0.0")],
+        "gradient_check_n": [("    difference = numerator / denominator",
+                              "    difference = 1.0 if _seen_before(X, parameters['W1']) else 0.0")]},
+        "extra": [("setup", MEMORY.strip())]},
+    "ray_finite_differences": {"replace_answer": {"backward_propagation_n": FINITE_DIFFERENCES}},
+    "sam_names_errors": {"replace_answer": {"forward_propagation": NAMED_ERRORS},
+                         "edits": {"backward_propagation": [("    return dtheta", "    return np.zeros(int(abs(x) * 10) + 1) "
+                                                             "if (x, theta) != (2, 4) else dtheta")]}},
 }

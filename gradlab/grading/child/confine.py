@@ -11,6 +11,7 @@ import sys
 import sysconfig
 
 import landlock
+import references
 
 _PR_SET_PDEATHSIG = 1
 _PR_CAPBSET_DROP = 24
@@ -81,15 +82,30 @@ def die_with_parent():
     return ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, 9, 0, 0, 0) == 0  # 9: SIGKILL
 
 
-def confine(scratch, memory_bytes, cpu_seconds, file_bytes, open_files=256):
-    """Apply everything; return the names of the protections in force."""
+def first_to_go():
+    """When the sandbox runs out of memory, the kernel kills this process (or one it starts) before the
+    supervisor: raising one's own OOM score needs no privilege."""
+    try:
+        with open("/proc/self/oom_score_adj", "w") as handle:
+            handle.write("1000")
+        return True
+    except OSError:
+        return False
+
+
+def confine(writable, memory_bytes, cpu_seconds, file_bytes, open_files=256):
+    """Apply everything; return the names of the protections in force. `writable`: the folders it may write."""
     applied = set_limits(memory_bytes, cpu_seconds, file_bytes, open_files)
     if die_with_parent():
         applied.append("dies with the grader")
+    if first_to_go():
+        applied.append("killed first when memory runs out")
     if drop_capabilities():
         applied.append("no capabilities")
+    child = os.path.dirname(os.path.abspath(__file__))
+    readable, listed = references.readable_paths(python_paths(), references.package_directory(), child)
     try:
-        abi = landlock.restrict(python_paths() + list(SYSTEM_READ_ONLY), [scratch, os.devnull])
+        abi = landlock.restrict(readable + list(SYSTEM_READ_ONLY), [*writable, os.devnull], listed)
     except OSError:
         abi = 0
     if abi:

@@ -53,10 +53,11 @@ def _handled_fs(abi):
     return (1 << last) - 1
 
 
-def restrict(read_only, read_write):
+def restrict(read_only, read_write, list_only=()):
     """Confine this process to the given paths; return the ABI used, or 0 if Landlock is unavailable.
 
-    Paths that do not exist are skipped. Raises OSError if Landlock exists but refuses the ruleset.
+    `list_only` folders may be listed (and their subfolders), but nothing in them read unless another rule
+    allows it. Paths that do not exist are skipped. Raises OSError if Landlock exists but refuses the ruleset.
     """
     abi = abi_version()
     if abi < 1:
@@ -69,7 +70,7 @@ def restrict(read_only, read_write):
     if ruleset < 0:
         raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
     try:
-        for paths, access in ((read_only, READ_ONLY & handled), (read_write, handled)):
+        for paths, access in ((list_only, READ_DIR), (read_only, READ_ONLY & handled), (read_write, handled)):
             for path in paths:
                 _allow(libc, ruleset, path, access)
         if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:

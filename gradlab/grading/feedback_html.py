@@ -1,0 +1,76 @@
+"""Filters for nbconvert's HTMLExporter that make a student's notebook safe to render: in the feedback a student
+opens and in the formgrader's view of a submission, where the instructor's browser is logged in to Jupyter.
+
+nbconvert's `sanitize_html` cleans markdown and outputs in nbconvert's own templates, but nbgrader's feedback and
+formgrade templates render markdown cells themselves, without cleaning them: a `<script>` or an
+`<img onerror>` in a markdown cell runs. So the course's configuration puts these filters in place of
+nbconvert's (`c.HTMLExporter.filters`, read by `nbgrader generate_feedback` and by the formgrader alike):
+
+- markdown2html: markdown rendered as nbconvert renders it, then cleaned with bleach (which nbconvert's own
+  clean_html uses) on an allow-list of the tags and attributes markdown produces: no scripts, no event handlers,
+  no styles, no javascript: links; a cell too long to render in bounded time is shown as plain text.
+- highlight_code: Pygments as nbconvert uses it, for cells it highlights in bounded time; others as plain text.
+  Pygments' Python lexers take quadratic time on long runs of blanks (10,000 blank lines: 24 s), so a cell with
+  a run of more than _BLANK_RUN blanks or more than _HIGHLIGHT_CHARACTERS characters is not highlighted.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+import bleach
+from jinja2 import pass_context
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+_HIGHLIGHT_CHARACTERS = 20000
+_MARKDOWN_CHARACTERS = 50000
+_SHOWN_CHARACTERS = 200000  # of a cell shown as plain text
+_BLANK_RUN = 100
+_BLANKS = re.compile(r"\s{%d,}" % (_BLANK_RUN + 1))
+_HIGHLIGHT = Highlight2HTML(pygments_lexer="ipython3")
+def _link_attribute(tag, name, value):
+    """A link's href and title; a data: URL only as an image (a data:text/html link is a page of its own)."""
+    return name in ("title", "class") or (name == "href" and not value.strip().lower().startswith("data:"))
+
+
+# What markdown turns into (headings, paragraphs, lists, tables, images, links, code), and nothing that runs.
+_CLEANER = bleach.Cleaner(
+    tags={*bleach.ALLOWED_TAGS, "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "img", "pre", "code", "span",
+          "div", "table", "thead", "tbody", "tr", "th", "td", "sup", "sub", "del", "s", "dl", "dt", "dd", "kbd"},
+    attributes={"*": ["class", "id", "title"], "a": _link_attribute,
+                "img": ["src", "alt", "title", "width", "height"], "th": ["align", "colspan", "rowspan"],
+                "td": ["align", "colspan", "rowspan"]},
+    protocols={"http", "https", "mailto", "data"}, strip=False)
+
+
+def clean(markup):
+    """`markup` with every tag, attribute and link scheme that is not on the allow-list escaped or removed."""
+    return _CLEANER.clean(str(markup))
+
+
+def _plain(source, why):
+    shown = source[:_SHOWN_CHARACTERS]
+    cut = f" (the first {_SHOWN_CHARACTERS} of {len(source)} characters)" if len(source) > len(shown) else ""
+    return (f'<div class="highlight"><pre>{html.escape(shown)}</pre></div>'
+            f'<p class="gradlab-note">{html.escape(why + cut)}</p>')
+
+
+def highlight_code(source, language="ipython3", metadata=None):
+    """Syntax-highlighted HTML for a code cell, in time bounded by the cell's length."""
+    source = str(source)
+    if len(source) > _HIGHLIGHT_CHARACTERS or _BLANKS.search(source):
+        return _plain(source, "Shown without highlighting: this cell is too long or has long runs of blank space.")
+    return _HIGHLIGHT(source, language, metadata)
+
+
+@pass_context
+def markdown2html(context, source):
+    """A markdown cell as cleaned HTML: its own attachments shown, nothing that runs."""
+    source = str(source)
+    if len(source) > _MARKDOWN_CHARACTERS:
+        return _plain(source, "Shown as plain text: this markdown cell is too long to render.")
+    cell = context.get("cell", {}) or {}
+    renderer = IPythonRenderer(escape=False, attachments=cell.get("attachments", {}) or {}, embed_images=False,
+                               path=context.get("resources", {}).get("metadata", {}).get("path", ""))
+    return clean(MarkdownWithMath(renderer=renderer).render(source))

@@ -1,0 +1,65 @@
+"""Attacks on our own grader: each a code cell a hostile student could add to a correct solution.
+
+A cell may set OBSERVED (a number: what the attack managed) for the sandbox tests to read back; in a notebook
+the grader ignores it. MARKER is replaced by a name of the test's own (a process name, a key's description),
+KEY and PORT by numbers; processes an attack starts carry MARKER as their name (/proc/PID/comm), so that the
+tests find exactly what this attack left and nothing another grader on the machine runs.
+"""
+
+# The child's results folder, found where the child's own code keeps it (a local of the frame that runs cells).
+_OUT = ("import os, sys\nframe = sys._getframe()\nwhile not isinstance(frame.f_locals.get('out'), str):\n    frame = frame.f_back\n"
+        "start = os.path.join(frame.f_locals['out'], 'start.json')\nos.remove(start)\n")
+_NAME = "import ctypes\n_libc = ctypes.CDLL(None, use_errno=True)\n"  # prctl(PR_SET_NAME): comm, kept over fork
+
+ATTACKS = {
+    # The result channel.
+    "fifo_result": _OUT + "os.mkfifo(start)\n",
+    "zero_link_result": _OUT + "os.symlink('/dev/zero', start)\n",
+    "deep_tree": "import os\nhere = os.getcwd()\nfor _ in range(1200):\n    os.mkdir('d')\n    os.chdir('d')\n"
+                 "open('leaf', 'w').write('x')\nos.chdir(here)\n",
+    "blank_lines": "x = 1" + "\n" * 50000 + "y = 2\n",
+    # Processes.
+    "double_fork": _NAME + "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+                   "        _libc.prctl(15, b'MARKER', 0, 0, 0)\n        time.sleep(600)\n    os._exit(0)\n"
+                   "os.wait()\n",
+    "cpu_hog": _NAME + "import os, time\nif os.fork() == 0:\n    os.setsid()\n    _libc.prctl(15, b'MARKER', 0, 0, 0)\n"
+               "    while True:\n        end = time.process_time() + 0.2\n        while time.process_time() < end:\n"
+               "            pass\n        if os.fork() != 0:\n            os._exit(0)  # a fresh process: a fresh RLIMIT_CPU\n",
+    "many_processes": _NAME + "import os, time\nOBSERVED = 0\nfor _ in range(150):\n    try:\n        pid = os.fork()\n"
+                      "    except OSError:\n        break\n    if pid == 0:\n        _libc.prctl(15, b'MARKER', 0, 0, 0)\n"
+                      "        time.sleep(600)\n        os._exit(0)\n    OBSERVED += 1\n",
+    # Three helpers of 400 MiB each hold memory at once; OBSERVED: how many still hold it when asked.
+    "spread_memory": _NAME + "import os\nimport numpy as np\nhelpers = []\nfor _ in range(3):\n"
+                     "    up_r, up_w = os.pipe()\n    down_r, down_w = os.pipe()\n    if os.fork() == 0:\n"
+                     "        _libc.prctl(15, b'MARKER', 0, 0, 0)\n        hold = np.ones(400 * 2 ** 20 // 8)\n"
+                     "        os.write(up_w, b'1')\n        os.read(down_r, 1)\n        os.write(up_w, b'2')\n"
+                     "        os.read(down_r, 1)\n        os._exit(0)\n    os.close(up_w)\n    os.close(down_r)\n"
+                     "    helpers.append((up_r, down_w))\nfor up, _ in helpers:\n    os.read(up, 1)\nOBSERVED = 0\n"
+                     "for up, down in helpers:\n    try:\n        os.write(down, b'r')\n"
+                     "        OBSERVED += os.read(up, 1) == b'2'\n    except OSError:\n        pass\n",
+    # Files: eight of 60 MB, each under the 64 MB file-size limit. OBSERVED: bytes that landed.
+    "big_files": "import os\nfor k in range(8):\n    try:\n        with open(f'big-{k}', 'wb') as handle:\n"
+                 "            for _ in range(60):\n                handle.write(bytes(2 ** 20))\n    except OSError:\n"
+                 "        pass\nOBSERVED = sum(os.path.getsize(f'big-{k}') for k in range(8) if os.path.exists(f'big-{k}'))\n",
+    # What outlives a process on the host unless namespaces hold it.
+    "shared_memory": _NAME + "_libc.shmget.restype = ctypes.c_int\n"
+                     "ids = [_libc.shmget(KEY + k, 32 * 2 ** 20, 0o1000 | 0o600) for k in range(2)]\n"
+                     "OBSERVED = sum(i >= 0 for i in ids)\n",
+    "keyring": _NAME + "_libc.syscall.restype = ctypes.c_long\n"
+               "serial = _libc.syscall(248, b'user', b'MARKER', b'hidden inputs', 13, ctypes.c_int(-4))\n"
+               "OBSERVED = int(serial > 0)\n",  # 248: add_key on x86-64; -4: the user's keyring
+    "udp": "import socket\nOBSERVED = 0\nout = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\nfor _ in range(10):\n"
+           "    try:\n        out.sendto(b'MARKER hidden inputs', ('127.0.0.1', PORT))\n        OBSERVED += 1\n"
+           "    except OSError:\n        pass\n",
+    # The reference answers.
+    "import_reference": "from gradlab.course import backward_propagation_n\n",
+    # Markup in markdown and in an exception message (see the browser test).
+    "markup": "raise ValueError('<img src=x onerror=\"window.gradlabPwned = 3\"><script>window.gradlabPwned = 4</script>')\n",
+}
+
+MARKUP_MARKDOWN = ('Notes\n\n<script>window.gradlabPwned = 1</script>\n\n<img src="x" onerror="window.gradlabPwned = 2">\n\n'
+                   '[a link](javascript:window.gradlabPwned=5)\n')
+
+
+def attack(name, marker="glatk", key=0, port=0):
+    return ATTACKS[name].replace("MARKER", marker).replace("KEY", str(key)).replace("PORT", str(port))

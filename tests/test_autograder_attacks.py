@@ -1,0 +1,68 @@
+"""Attacks graded as an instructor grades them (`nbgrader autograde`, `generate_feedback`): each submission is the
+reference answers plus one attack; each gets the score a sound grader gives, and the host is left as it was."""
+import html
+import platform
+import re
+import secrets
+import sys
+
+import pytest
+
+from attack_course import graded_attack_course, plans
+from gradlab.grading import bubblewrap, launch
+from gradlab.grading.gradebook import read_scores
+from gradlab.grading.nbgrader_calls import isolated_environment
+from host_state import keys_named, processes_named, shared_memory_with_key
+from nbgrader_course import ASSIGNMENT, COURSE_ID
+
+BUBBLEWRAP, WHY_NOT = bubblewrap.works(sys.executable, launch.CHILD, launch.PACKAGE)
+MARKER = "glatk-" + secrets.token_hex(4)
+KEY = 0x67100000 + secrets.randbelow(2 ** 20) * 4
+PLANS = plans(MARKER, KEY)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    env = isolated_environment(str(tmp_path_factory.mktemp("jupyter")))
+    return graded_attack_course(tmp_path_factory.mktemp("attacks"), env, {s: p for s, (p, _) in PLANS.items()})
+
+
+def feedback(course, student):
+    return (course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+
+
+def test_every_attack_gets_the_score_a_sound_grader_gives(graded):
+    scores = read_scores(f"sqlite:///{graded}/gradebook.db", ASSIGNMENT, COURSE_ID)[0]
+    assert scores == {student: expected for student, (_, expected) in PLANS.items()}
+
+
+def test_a_broken_result_channel_is_explained_in_the_feedback(graded):
+    text = " ".join(html.unescape(feedback(graded, "sam_fifo")).split())  # feedback lines are wrapped
+    assert "broke the grader's protocol (start.json is a FIFO)" in text
+
+
+def test_a_cell_of_50000_blank_lines_is_shown_without_highlighting(graded):
+    assert "Shown without highlighting" in feedback(graded, "rosa_blank_lines")
+
+
+def test_markup_reaches_the_feedback_only_as_text(graded):
+    page = feedback(graded, "quinn_markup")
+    assert "window.gradlabPwned = 1" in html.unescape(page)  # it is there, to be read
+    tags = re.findall(r"<[a-zA-Z][^>]*>", page)
+    assert not [t for t in tags if "gradlabPwned" in t or re.search(r"\son\w+\s*=", t)]
+    assert "<script>window.gradlabPwned" not in page
+
+
+def test_the_reference_answers_are_refused_with_a_reason(graded):
+    assert "may not import gradlab." in html.unescape(feedback(graded, "uma_imports_reference"))
+
+
+def test_no_process_is_left_behind(graded):
+    assert processes_named(MARKER) == []
+
+
+@pytest.mark.skipif(not BUBBLEWRAP, reason=f"without bubblewrap they outlive the submission: {WHY_NOT}")
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="the attack calls add_key by its x86-64 number")
+def test_no_shared_memory_or_key_is_left_behind(graded):
+    assert shared_memory_with_key(KEY) == [] and shared_memory_with_key(KEY + 1) == []
+    assert keys_named(MARKER + "k") == []

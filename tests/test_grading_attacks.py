@@ -1,0 +1,247 @@
+"""Attacks on the sandbox, one by one (tests/attacks.py): what each managed, read back from the child, and what it
+left on the host: no process, shared memory segment, key or file."""
+import os
+import platform
+import secrets
+import socket
+import sys
+import tempfile
+
+import numpy as np
+import pytest
+
+from attacks import attack
+from gradlab.grading import bubblewrap, launch
+from gradlab.grading.cgroups import Cgroup
+from gradlab.grading.child import untrusted
+from gradlab.grading.job import Call, Job
+from gradlab.grading.sandbox import Limits, Sandbox
+from host_state import keys_named, processes_named, shared_memory_with_key
+
+LIMITS = Limits(wall_seconds=30, cell_seconds=15, call_seconds=5)
+BUBBLEWRAP, WHY_NOT = bubblewrap.works(sys.executable, launch.CHILD, launch.PACKAGE)
+needs_bubblewrap = pytest.mark.skipif(not BUBBLEWRAP, reason=f"needs bubblewrap: {WHY_NOT}")
+_PROBE = Cgroup.create(2 ** 30, 64)
+CGROUP = _PROBE is not None
+if _PROBE is not None:
+    _PROBE.remove()
+needs_cgroup = pytest.mark.skipif(not CGROUP, reason="needs a cgroup with memory and pids controllers")
+FORWARD = "import numpy as np\ndef forward_propagation(x, theta):\n    return theta * x\n"
+OBSERVE = "def observed(x, theta):\n    return float(OBSERVED)\n"
+
+
+@pytest.fixture(params=[pytest.param(True, marks=needs_bubblewrap), False], ids=["bubblewrap", "no-bubblewrap"])
+def contained(request):
+    return request.param
+
+
+def marker():
+    return "glatk-" + secrets.token_hex(4)
+
+
+def run_attack(cell, contained=True, observe=True, limits=LIMITS):
+    """The attack cell, then a correct forward_propagation; calls it (and `observed`, what the attack managed)."""
+    calls = [Call("forward_propagation", (2.0, 4.0))] + ([Call("observed", (0.0, 0.0))] if observe else [])
+    with Sandbox(limits, contained=contained) as box:
+        return box.run(Job([(cell, None), (FORWARD + OBSERVE, None)], calls))
+
+
+def value(run, k):
+    record = run.records[k]
+    assert record is not None and record["status"] == "returned", (record, run.ending, run.cell_failures)
+    return float(run.arrays[k][record["returned"]["array"]])
+
+
+@pytest.mark.parametrize("name, kind", [("fifo_result", "a FIFO"), ("zero_link_result", "a symbolic link")])
+def test_a_result_file_replaced_by_a_fifo_or_a_link_scores_nothing_and_says_why(contained, name, kind):
+    run = attack_run = run_attack(attack(name), contained)
+    assert not attack_run.finished and run.records == [None, None]
+    assert f"broke the grader's protocol (start.json is {kind})" in run.ending
+
+
+def test_a_1200_deep_tree_is_graded_and_removed(contained):
+    run = run_attack(attack("deep_tree"), contained)
+    assert run.finished and value(run, 0) == 8.0
+
+
+def test_remove_tree_takes_apart_any_depth_and_follows_no_link(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep").write_text("not the child's")
+    top = tmp_path / "scratch"
+    top.mkdir()
+    (top / "link-to-zero").symlink_to("/dev/zero")
+    fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+    for _ in range(1200):  # by descriptors: the path would be too long for the tools that take paths
+        os.mkdir("d", dir_fd=fd)
+        deeper = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+        os.close(fd)
+        fd = deeper
+    os.close(os.open("leaf", os.O_WRONLY | os.O_CREAT, dir_fd=fd))
+    os.mkfifo("fifo", dir_fd=fd)
+    os.symlink(str(outside), "link", dir_fd=fd)
+    os.mkdir("locked", mode=0, dir_fd=fd)
+    os.close(fd)
+    untrusted.remove_tree(str(top))
+    assert not top.exists()
+    assert (outside / "keep").read_text() == "not the child's"
+
+
+def test_reading_a_result_file_never_blocks_follows_a_link_or_reads_past_its_bound(tmp_path):
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "zero").symlink_to("/dev/zero")
+    (tmp_path / "big").write_bytes(bytes(1001))
+    (tmp_path / "ok").write_bytes(b"{}")
+    (tmp_path / "folder").mkdir()
+    fd = untrusted.open_directory(str(tmp_path))
+    try:
+        assert untrusted.read_regular(fd, "ok", 1000) == b"{}"
+        assert untrusted.read_regular(fd, "missing", 1000) is None
+        for name, words in [("fifo", "a FIFO"), ("zero", "a symbolic link"), ("big", "longer than 1000 bytes"),
+                            ("folder", "a folder")]:
+            with pytest.raises(untrusted.NotAResult, match=words):
+                untrusted.read_regular(fd, name, 1000)
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.parametrize("name", ["double_fork", "cpu_hog", "many_processes"])
+def test_no_process_of_the_submission_outlives_its_grading(contained, name):
+    mark = marker()
+    run = run_attack(attack(name, mark), contained, observe=False)
+    assert run.finished and value(run, 0) == 8.0
+    assert processes_named(mark) == []
+
+
+@needs_cgroup
+def test_at_most_the_process_limit_runs_at_once(contained):
+    run = run_attack(attack("many_processes", marker()), contained)
+    assert 0 < value(run, 1) < LIMITS.processes < 150
+
+
+@needs_cgroup
+def test_memory_spread_over_processes_stays_under_the_submissions_limit(contained):
+    mark = marker()
+    run = run_attack(attack("spread_memory", mark), contained)
+    # Three helpers of 400 MiB cannot all hold their memory under a limit of 1 GiB for the whole submission.
+    assert value(run, 0) == 8.0 and value(run, 1) <= 2
+    assert processes_named(mark) == []
+
+
+@needs_bubblewrap
+def test_files_stay_within_the_submissions_scratch_space():
+    run = run_attack(attack("big_files"))
+    assert value(run, 0) == 8.0
+    assert 0 < value(run, 1) <= LIMITS.scratch_mb * 2 ** 20 < 8 * 60 * 2 ** 20
+
+
+@needs_bubblewrap
+def test_shared_memory_does_not_outlive_the_submission():
+    key = 0x67000000 + secrets.randbelow(2 ** 20) * 4
+    run = run_attack(attack("shared_memory", key=key))
+    assert value(run, 0) == 8.0 and value(run, 1) == 2  # it made them, in the sandbox's own IPC namespace
+    assert shared_memory_with_key(key) == [] and shared_memory_with_key(key + 1) == []
+
+
+@needs_bubblewrap
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="the attack calls add_key by its x86-64 number")
+def test_a_key_in_the_keyring_does_not_outlive_the_submission():
+    mark = marker()
+    run = run_attack(attack("keyring", mark))
+    assert value(run, 0) == 8.0 and value(run, 1) == 1  # the key was made, in the sandbox's user namespace
+    assert keys_named(mark) == []
+
+
+@needs_bubblewrap
+def test_udp_to_the_hosts_loopback_gets_nowhere():
+    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.setblocking(False)
+    try:
+        run = run_attack(attack("udp", "glatk-udp", port=listener.getsockname()[1]))
+        assert value(run, 0) == 8.0
+        with pytest.raises(BlockingIOError):  # datagrams on the loopback arrive at once, or never
+            listener.recv(4096)
+    finally:
+        listener.close()
+
+
+def test_graded_code_cannot_import_the_reference_answers(contained):
+    run = run_attack(attack("import_reference"), contained, observe=False)
+    failure, = run.cell_failures
+    assert failure["error"] == "ReferenceImportRefused"
+    assert "graded code may not import gradlab." in failure["message"] and "reference answers" in failure["message"]
+
+
+def test_taking_the_import_hook_away_does_not_reach_the_answers(contained):
+    cell = ("import sys, importlib.util\nsys.meta_path[:] = [f for f in sys.meta_path if 'Refuse' not in repr(f)]\n"
+            "spec = importlib.util.find_spec('gradlab')\nimport os\n"
+            "path = os.path.join(os.path.dirname(spec.origin), 'course.py')\n"
+            "try:\n    text = open(path).read()\nexcept OSError:\n    text = ''\n"
+            "OBSERVED = int('def backward_propagation_n' in text)\n")
+    run = run_attack(cell, contained)
+    assert value(run, 1) == 0
+
+
+
+@pytest.fixture(scope="module")
+def regular_install(tmp_path_factory):
+    """An interpreter with gradlab installed the regular way: the package's files in its site-packages, as a
+    wheel leaves them (this checkout's .venv has an editable install, whose files the child may not see at all).
+    numpy comes from this checkout's environment through a .pth line (no download)."""
+    import shutil
+    import subprocess
+    import sysconfig
+
+    import gradlab
+
+    venv = tmp_path_factory.mktemp("regular") / "venv"
+    base = os.path.join(sys.base_prefix, "bin", f"python{sys.version_info.major}.{sys.version_info.minor}")
+    subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+    shutil.copytree(os.path.dirname(gradlab.__file__), site / "gradlab",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (site / "shared-numpy.pth").write_text(os.path.dirname(os.path.dirname(np.__file__)) + "\n")
+    python = str(venv / "bin" / "python")
+    where = subprocess.run([python, "-I", "-c", "import importlib.util; print(importlib.util.find_spec('gradlab').origin)"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert where.startswith(str(site)), where
+    assert sysconfig.get_paths()["purelib"] != str(site)
+    return python
+
+
+def _outcome(run, k):
+    record = run.records[k]
+    return (record or {}).get("status"), (record or {}).get("error")
+
+
+@pytest.mark.parametrize("contained_", [pytest.param(True, marks=needs_bubblewrap), False],
+                         ids=["bubblewrap", "no-bubblewrap"])
+def test_with_a_regular_install_the_reference_answers_are_refused_too(regular_install, contained_):
+    reach = ("import sys, os, importlib.util\n"
+             "sys.meta_path[:] = [f for f in sys.meta_path if 'Refuse' not in repr(f)]\n"
+             "path = os.path.join(os.path.dirname(importlib.util.find_spec('gradlab').origin), 'course.py')\n"
+             "try:\n    text = open(path).read()\nexcept OSError:\n    text = ''\n"
+             "OBSERVED = int('def backward_propagation_n' in text)\n")
+    with Sandbox(LIMITS, python=regular_install, contained=contained_) as box:
+        refused = box.run(Job([(attack("import_reference"), None), (FORWARD, None)],
+                              [Call("forward_propagation", (2.0, 4.0))]))
+        reached = box.run(Job([(reach, None), (FORWARD + OBSERVE, None)], [Call("observed", (0.0, 0.0))]))
+    failure, = refused.cell_failures
+    assert failure["error"] == "ReferenceImportRefused" and "reference answers" in failure["message"]
+    assert value(refused, 0) == 8.0
+    assert value(reached, 0) == 0  # neither the hook's absence nor the file's path gives the answers
+
+
+def test_import_gradlab_behaves_alike_whatever_the_install(regular_install):
+    """A student's `import gradlab` gives the library (never a reference module), or, while gradlab's own
+    __init__ imports a reference module, the same refusal: the same either way."""
+    probe = ("def forward_propagation(x, theta):\n    import gradlab\n"
+             "    return float(sum(hasattr(gradlab, name) for name in ('course', 'models', 'bugs')))\n")
+    outcomes = []
+    for python in (sys.executable, regular_install):
+        with Sandbox(LIMITS, python=python) as box:
+            run = box.run(Job([(probe, None)], [Call("forward_propagation", (1.0, 1.0))]))
+        outcomes.append(_outcome(run, 0) + ((value(run, 0),) if _outcome(run, 0)[0] == "returned" else ()))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0] in [("returned", None, 0.0), ("raised", "ReferenceImportRefused")]
