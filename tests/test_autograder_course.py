@@ -294,7 +294,7 @@ FAILING = [("planar_classifier", "ben_tanh_derivative", "GradientCheckError", "F
            ("softmax_regression", "cal_forgets_minus_one", "GradientCheckError", "Failing parameters: W"),
            ("batch_normalization", "ben_direct_path_only", "GradientCheckError", "Failing parameters: x"),
            ("batch_normalization", "dee_keepdims_dbeta", "AssertionError",
-            "dbeta has shape (1, 3); it should have shape (3,)")]
+            "dbeta has shape (1, 3), not (3,)")]
 
 
 @pytest.mark.parametrize("assignment, student, error, words", FAILING, ids=[f"{a}-{s}" for a, s, _, _ in FAILING])
