@@ -94,7 +94,7 @@ def backprop_cases(hidden):
     for visible, X, Y, parameters in networks(hidden):
         _, cache = course.forward_propagation_n(X, Y, parameters)
         cases.append(Case(args=(X, Y, cache), at=parameters, visible=visible, label="on the course's test case",
-                          data={"X": X, "Y": Y, "cache": cache, "examples": X.shape[1]}))
+                          data={"X": X, "Y": Y, "cache": cache}, examples=X.shape[1]))
     return cases
 
 

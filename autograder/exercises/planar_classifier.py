@@ -76,7 +76,7 @@ def cases(hidden):
     for visible, X, Y, parameters in networks:
         _, cache = forward(X, parameters)
         found.append(Case(args=(parameters, cache, X, Y), at=parameters, visible=visible,
-                          label="on backward_propagation_test_case()", data={"X": X, "Y": Y, "examples": X.shape[1]}))
+                          label="on backward_propagation_test_case()", data={"X": X, "Y": Y}, examples=X.shape[1]))
     return found
 
 

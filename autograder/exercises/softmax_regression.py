@@ -56,7 +56,7 @@ def cases(hidden):
     drawn = [(True, *visible_case())]
     for spec in hidden.get("cases", DEFAULT_HIDDEN["cases"]):
         drawn.append((False, *hidden_case(int(spec["N"]), int(spec["D"]), int(spec["C"]), int(spec["seed"]))))
-    return [Case(args=(W, X, y), at={"W": W}, data={"X": X, "y": y, "examples": X.shape[0]}, visible=visible,
+    return [Case(args=(W, X, y), at={"W": W}, data={"X": X, "y": y}, examples=X.shape[0], visible=visible,
                  label="on softmax_test_case()") for visible, W, X, y in drawn]
 
 

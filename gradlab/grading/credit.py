@@ -7,6 +7,7 @@ cases it flags). The test cell's points (nbgrader's) are split over the outputs 
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from .declare import Gradient, Verdict
@@ -24,11 +25,14 @@ def score_exercise(exercise, grade_id, points, cases, marks):
         remarks.update(mark.remark for _, mark in column if mark.remark)
         labels.update(mark.label for _, mark in column if not mark.right and mark.label)
         if share < 1:
-            lines += _why(exercise, name, output, column)
+            lines += _why(exercise, name, output, [(case, mark) for case, mark in column if not mark.whole])
     total = exercise.points
     score = points * earned / total if total > 0 else 0.0
+    whole = [(_where(case), mark.reason) for case, per_case in zip(cases, marks)
+             for mark in list(per_case.values())[:1] if mark.whole]  # the call failed: said once, not per output
+    details = _summarise(whole, len(cases)) + _merge(lines, list(exercise.outputs))
     return ExerciseResult(exercise.function, grade_id, points, score, _summary(exercise, states, cases, marks),
-                          _merge(lines) + sorted(remarks), sorted(labels))
+                          details + sorted(remarks), sorted(labels))
 
 
 def _share(output, column):
@@ -73,17 +77,20 @@ def _summary(exercise, states, cases, marks):
 
 
 def _why(exercise, name, output, column):
-    """Lines that say why an output lost points."""
+    """(output, sentence) pairs that say why an output lost points in `column` (its cases whose call returned); the
+    sentence may name the output."""
     failures = [(case, mark) for case, mark in column if not mark.right]
+    if not failures:
+        return []
     if isinstance(output, Gradient) and not output.per_case:
+        if len(failures) == len(column) > 1 and len({mark.reason for _, mark in failures}) == 1:
+            return [(name, f"every case: {failures[0][1].reason}")]  # as _summarise says it for the other outputs
         visible = [(case, mark) for case, mark in failures if case.visible]
         case, mark = (visible or failures)[0]
         where = "" if visible else "right in the case you can run, but not in one you have not seen: "
-        reason = mark.reason if mark.reason.startswith(name) else f"{name}: {mark.reason}"
-        return [(name, f"{where}{reason}")]
+        return [(name, where + mark.reason)]
     lines = [(_where(case), mark.reason) for case, mark in failures]
-    prefix = f"{name}, " if len(exercise.outputs) > 1 else ""
-    return [(name, prefix + line) for line in _summarise(lines, len(column))]
+    return [(name, line) for line in _summarise(lines, len(column))]
 
 
 def _where(case):
@@ -102,12 +109,29 @@ def _summarise(problems, total):
     return [f"{text} ({n} cases)" if n > 1 else text for text, n in counts.items()]
 
 
-def _merge(lines):
-    """[(output, line)] -> lines; several outputs failing for one reason (a crash, one diagnosis for a layer) are
-    said once, as "dW1, db1: reason"."""
-    by_reason = {}
+def _merge(lines, names):
+    """[(output, sentence)] -> lines. Outputs that failed for the same reason are said once: "dW2, db2: each has the
+    wrong sign ..." (the output's own name in the sentence becomes "each" or "it"), and a reason every output shares
+    (a wrong return type, a crash) is said without names at all."""
+    groups = {}
     for name, text in lines:
-        reason = text[len(name) + 2:] if text.startswith(f"{name}: ") else text
-        by_reason.setdefault(reason, []).append((name, text))
-    return [entries[0][1] if len(entries) == 1 else f"{', '.join(name for name, _ in entries)}: {reason}"
-            for reason, entries in by_reason.items()]
+        groups.setdefault(_without(text, name), []).append((name, text))
+    merged = []
+    for generic, members in groups.items():
+        if len(members) == 1:
+            name, text = members[0]
+            merged.append(text if name in text else f"{name}: {text}")
+        elif len(members) == len(names) and _TOKEN not in generic:
+            merged.append(generic)
+        else:
+            first = generic.replace(_TOKEN, "each", 1) if generic.startswith(_TOKEN) else generic
+            merged.append(f"{', '.join(name for name, _ in members)}: {first.replace(_TOKEN, 'it')}")
+    return merged
+
+
+_TOKEN = "\0output\0"
+
+
+def _without(text, name):
+    """The sentence with the output's own name taken out (a placeholder where it was)."""
+    return re.sub(rf"(?<![\w.]){re.escape(name)}(?![\w(])", _TOKEN, text)

@@ -73,6 +73,8 @@ class Case:
         checker exercise needs (a reference forward pass, a backward pass with a planted bug).
     bug: for Verdict outputs, whether this case holds a bug.
     weight: the case's share of a per-case output's points.
+    examples: m, the number of examples the cost averages over, when there is one: a gradient m times too large
+        then reads "the 1/m is missing" in the feedback.
     """
 
     args: tuple = ()
@@ -84,6 +86,7 @@ class Case:
     given: dict = field(default_factory=dict)
     bug: bool | None = None
     weight: float = 1.0
+    examples: int | None = None
 
     def given_sources(self):
         """name -> source text of each given function (a function's own source, or the text given)."""

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..check import gradient_check
 from .declare import Gradient, Value, Verdict
-from .returned import hidden_problem, outcome, read, unpack
+from .returned import CONTAINERS, hidden_problem, outcome, read, unpack
 
 FINITE_DIFFERENCE_AGREEMENT = 1e-10  # backprop agrees with an analytic reference to round-off; differences do not
 _SILENT_KINDS = ("kink", "precision", "round-off", "training-loop")  # facts about the check, not about a gradient
@@ -33,6 +33,7 @@ class Mark:
     label: str = ""  # for the class report: the same for every student with the same problem
     remark: str = ""
     bug: bool | None = None  # Verdict outputs: whether the case held a bug
+    whole: bool = False  # the call as a whole failed (it raised, hung, returned the wrong container): not the output
 
 
 def judge_case(exercise, case, record, arrays, run):
@@ -41,11 +42,14 @@ def judge_case(exercise, case, record, arrays, run):
     out = outcome(record)
     if out.status != "returned":
         words, label = failure_words(out, run, exercise.function, case.visible), failure_label(out, run)
-        return {name: Mark(False, case.visible, words, f"{exercise.function}: {label}", bug=case.bug) for name in names}
-    trees, problem = unpack(out.returned, exercise.returns, names)
-    if problem:
-        return {name: Mark(False, case.visible, problem, f"{exercise.function}: wrong return type", bug=case.bug)
+        return {name: Mark(False, case.visible, words, f"{exercise.function}: {label}", bug=case.bug, whole=True)
                 for name in names}
+    trees, problem = unpack(out.returned, exercise.returns, names)
+    if problem and not case.visible:  # what came back in a hidden case is the student's choice: fixed words
+        problem = f"did not return {CONTAINERS[exercise.returns]} of {', '.join(names)}"
+    if problem:
+        return {name: Mark(False, case.visible, problem, f"{exercise.function}: wrong return type", bug=case.bug,
+                           whole=True) for name in names}
     marks = {}
     gradients = {}
     for name, output in exercise.outputs.items():
@@ -155,10 +159,8 @@ def speak(message, of):
 
 
 def _examples(case):
-    """m, when the case's data says it: a gradient off by a factor of m reads as a missing 1/m."""
-    data = case.data if isinstance(case.data, dict) else {}
-    m = data.get("examples")
-    return int(m) if isinstance(m, (int, np.integer)) else None
+    """m, when the case says it: a gradient off by a factor of m then reads as a missing 1/m."""
+    return int(case.examples) if isinstance(case.examples, (int, np.integer)) and case.examples > 0 else None
 
 
 def _label(diagnosis, name, examples):
