@@ -124,7 +124,8 @@ def _merge(lines, names):
         elif len(members) == len(names) and _TOKEN not in generic:
             merged.append(generic)
         else:
-            first = generic.replace(_TOKEN, "each", 1) if generic.startswith(_TOKEN) else generic
+            # the first mention, where a sentence starts, reads "each"; any later one "it"
+            first = re.sub(rf"(^|: ){re.escape(_TOKEN)}", r"\1each", generic, count=1)
             merged.append(f"{', '.join(name for name, _ in members)}: {first.replace(_TOKEN, 'it')}")
     return merged
 
