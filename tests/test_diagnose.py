@@ -24,7 +24,7 @@ def assert_diagnosed(report, bug, layer_dims, m, every_component=True):
             assert all(d.factor == pytest.approx(bug.factor(m), rel=1e-4) for d in found)
     elif bug.kind == "layer":
         assert found[0].layer == bug.resolve_layer(layer_dims)
-        assert set(found[0].parameters) == affected
+        assert set(found[0].parameters) <= affected  # the failing ones (a sample may miss a parameter's rows)
     elif bug.kind == "regularization":
         assert set(found[0].parameters) == affected
     assert set(report.failing) <= affected
@@ -157,9 +157,10 @@ def test_float32_is_diagnosed_and_the_advice_works():
     _, cache = models.forward(X, Y, p)
     grads = models.backward(X, Y, cache)
     report = gradlab.check_backprop(forward, lambda *_: grads, X32, Y, p32)
-    assert report.dtype == "float32" and not report.passed
+    assert report.dtype == "float32" and not report.passed and report.outcome == "unresolved"
+    assert report.failing == [] and report.unresolved == list(report.layout.names)  # never silently "ok"
     (d,) = [d for d in report.diagnoses if d.kind == "precision"]
-    assert "cannot pass" in d.message and "float64" in d.message
+    assert "round-off swamps" in d.message and "float64" in d.message
     tol = gradlab.TOLERANCES["float32"]
     loose = gradlab.check_backprop(forward, lambda *_: grads, X32, Y, p32, epsilon=tol.epsilon, threshold=tol.threshold)
     assert loose.passed and [d.kind for d in loose.diagnoses] == ["precision"]

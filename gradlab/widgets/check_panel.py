@@ -109,20 +109,20 @@ class CheckPanel(GradlabWidget):
         self.report_view.value = report._repr_html_()
         if self.heatmaps is not None:
             self._draw_heatmaps(report)
-        word = "passed" if report.passed else ("no verdict" if not report.meaningful else "FAILED")
-        self.status.value = (f"Check {self.runs}: <b>{word}</b>, difference = {report.difference:.3g} "
+        word = "no verdict" if not report.meaningful else report.outcome
+        self.status.value = (f"Check {self.runs}: <b>{word}</b>, course's difference = {report.difference:.3g} "
                              f"({report.calls} cost calls, {report.seconds * 1e3:.0f} ms).")
         return report
 
     def _draw_heatmaps(self, report):
-        # The blocks depend only on the layout and the threshold: draw them once, then refill the images.
-        key = (report.layout, report.threshold)
+        # The blocks depend only on the layout: draw them once, then refill the images.
+        key = report.layout
         if key not in self._heatmap_drawings:
             fig = plots.component_heatmaps(report)
             self._heatmap_drawings[key] = MarkedFigure(fig)
         drawing = self._heatmap_drawings[key]
         plots.fill_heatmaps(drawing.fig, report)
-        show_png(self.heatmaps, drawing.png(), "relative error of each component, one block per parameter")
+        show_png(self.heatmaps, drawing.png(), "gap / error bar of each component, one block per parameter")
 
     def _check(self):
         source, options = self._source, dict(epsilon=self.epsilon, threshold=self.threshold, mode=self.mode,

@@ -1,0 +1,81 @@
+"""How noisy the cost is: its round-off measured from a handful of its own values (Moré and Wild's ECnoise).
+
+A cost computed in floating point is its true value plus a small error that jumps about from one point to the
+next. That error, divided by epsilon, lands in every centred difference, and it is often far above
+eps_mach * |J| (a log of a number near 0 or 1, as in log(1 - sigmoid(z)), loses digits). So it is measured:
+the cost at a few equally spaced points along one random direction, a table of differences, and the level
+where the differences stop following the smooth function and look like noise (Moré and Wild, "Estimating
+computational noise", SIAM J. Sci. Comput. 33, 2011). Written by hand because no maintained package ships it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+POINTS = 13  # the cost at theta and 12 more; Moré and Wild use 7 to 9, more points steady the estimate
+CALLS = POINTS - 1  # theta itself is the probe's first value
+
+
+@dataclass(frozen=True)
+class NoiseEstimate:
+    sigma: float  # the cost's noise, a standard deviation of its round-off
+    floor: float  # eps_mach * |J|: the least round-off a cost of this size carries
+    found: bool  # False when the table showed no clear noise level and a cautious bound is used instead
+
+    @property
+    def times_floor(self):
+        """How many times eps_mach * |J| the measured noise is."""
+        return self.sigma / self.floor if self.floor > 0 else 1.0
+
+
+def noise_levels(values):
+    """ECnoise on equally spaced values: (sigma or None, the level estimates of each order of difference)."""
+    table = np.asarray(values, dtype=np.float64)
+    count = table.size
+    levels, signs = np.zeros(count - 1), np.zeros(count - 1, dtype=bool)
+    gamma = 1.0
+    for order in range(1, count):
+        table = np.diff(table)
+        if order == 1 and np.sum(table == 0) >= count / 2:
+            return None, levels  # the values hardly change: the step is below the cost's resolution
+        gamma *= 0.5 * order / (2 * order - 1)  # (order!)^2 / (2 order)!: makes each level a standard deviation
+        levels[order - 1] = np.sqrt(gamma * np.mean(table ** 2))
+        signs[order - 1] = table.min() * table.max() < 0
+    for k in range(count - 3):
+        window = levels[k:k + 3]
+        # three orders in a row agree within a factor 4 and the differences change sign: that is noise
+        if window.max() <= 4 * window.min() and signs[k]:
+            return float(window.max()), levels
+    return None, levels
+
+
+def estimate_noise(target, cost_at_theta, dtype, seed=0):
+    """The cost's noise at theta: CALLS cost calls along one seeded random direction. Returns NoiseEstimate."""
+    eps = float(np.finfo(dtype).eps)
+    floor = eps * max(abs(cost_at_theta), float(np.finfo(np.float64).tiny))
+    flat, pristine = target.flat, target.pristine.reshape(-1)
+    rng = np.random.default_rng([seed, 7])
+    direction = rng.standard_normal(flat.size)
+    direction /= np.linalg.norm(direction)
+    # Small enough that the smooth part of the third and higher differences is far below round-off, large
+    # enough that every point is a different number in the parameters' own precision.
+    scale = max(1.0, float(np.sqrt(np.mean(pristine.astype(np.float64) ** 2))))
+    step = np.sqrt(float(np.finfo(target.dtype).eps)) * scale
+    half = POINTS // 2
+    values = []
+    try:
+        for k in range(-half, half + 1):
+            if k == 0:
+                values.append(cost_at_theta)
+                continue
+            flat[:] = pristine + (k * step) * direction
+            values.append(target.evaluate())
+    finally:
+        flat[:] = pristine
+    sigma, levels = noise_levels(values) if np.all(np.isfinite(values)) else (None, np.array([np.inf]))
+    if sigma is not None:
+        return NoiseEstimate(max(sigma, floor), floor, True)
+    # No clear level: the smallest level bounds the noise from above (each level is noise plus smooth part).
+    bound = float(np.min(levels[1:])) if levels.size > 1 and np.isfinite(levels[1:]).all() else np.inf
+    return NoiseEstimate(max(bound, floor) if np.isfinite(bound) else floor, floor, False)
