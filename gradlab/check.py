@@ -120,9 +120,11 @@ def check_network(network, X, y, *, epsilon=1e-4, **options):
         return network.costFunction(X, y)
 
     try:
-        return gradient_check(cost, original.copy(), gradients, epsilon=epsilon, **options)
+        report = gradient_check(cost, original.copy(), gradients, epsilon=epsilon, **options)
     finally:
         network.setParams(original)
+    report.welch = True
+    return report
 
 
 def _probe(target):

@@ -100,9 +100,11 @@ def judge(target, rows, noise, epsilon, gradient_eps, seed):
     bar, lost = base_bars(target, rows, noise, epsilon, gradient_eps, rows.slip if directional else None)
     gap = np.abs(rows.analytic - rows.numerical)
     with np.errstate(invalid="ignore"):
-        # Across a kink the left and right differences disagree by the jump in slope and the centred one lands
-        # halfway; on a smooth cost they differ by |f''| epsilon, far less than a bug's relative gap.
-        kink = (~lost & (gap > bar) & (np.abs(rows.right - rows.left) >= gap)
+        # Across a kink the left and right differences disagree by the jump in slope, the centred one lands
+        # halfway, and backprop takes the slope of one side: it matches one one-sided difference closely. A
+        # bug on a smooth cost matches neither (they differ from the truth by |f''| epsilon / 2 each way).
+        one_side = np.minimum(np.abs(rows.analytic - rows.left), np.abs(rows.analytic - rows.right))
+        kink = (~lost & (gap > bar) & (np.abs(rows.right - rows.left) >= gap) & (one_side <= 0.25 * gap)
                 & (gap > 1e-3 * (np.abs(rows.analytic) + np.abs(rows.numerical))))
     chosen = rows_to_remeasure(rows, gap, bar, ~(kink | lost))
     again, calls = measure_again(target, rows, chosen, epsilon / 2, seed)

@@ -29,6 +29,21 @@ def disagreement(report):
     return ""
 
 
+WELCH_RIGHT = 1e-8  # Welch Labs' rule of thumb for their metric
+
+
+def welch_line(report):
+    """For check_network: Welch Labs' metric beside ours, and why it says otherwise where it does."""
+    w = report.welch_difference
+    line = (f"Welch Labs' metric norm(grad - numgrad) / norm(grad + numgrad) is {w:.3g} (theirs: about "
+            f"{WELCH_RIGHT:g} or less when right).")
+    if report.passed and w > WELCH_RIGHT:
+        line += f" It is above that only by what the check cannot avoid: {_why_large(report)}."
+    elif report.failing and w <= WELCH_RIGHT:
+        line += f" Yet {', '.join(report.failing)} stand(s) above the error bar."
+    return line
+
+
 def _why_large(report):
     reasons = []
     noise = report.noise

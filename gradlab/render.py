@@ -10,7 +10,7 @@ import textwrap
 
 import numpy as np
 
-from .explain import course_line, disagreement, resolution_line
+from .explain import course_line, disagreement, resolution_line, welch_line
 
 WIDTH = 100
 _WORST = 3
@@ -24,7 +24,8 @@ def headline(report):
 def summary_lines(report):
     """The verdict, the course's number (and why it differs, if it does), and the resolution."""
     course = " ".join(part for part in (course_line(report), disagreement(report)) if part)
-    return [line for line in (headline(report), course, resolution_line(report)) if line]
+    welch = welch_line(report) if report.welch and report.meaningful else ""
+    return [line for line in (headline(report), course, welch, resolution_line(report)) if line]
 
 
 def _parameter_rows(report):

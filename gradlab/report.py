@@ -64,6 +64,7 @@ class GradCheckReport:
     checks_in_a_row: int = 1  # checks one after another from the same line of user code (0: gradlab's own)
     gradient_names: dict = field(default_factory=dict)  # parameter -> the gradient's name in feedback
     diagnoses: list = field(default_factory=list)
+    welch: bool = False  # checked by check_network: the text shows Welch Labs' metric beside ours
 
     # -- the course's numbers ------------------------------------------------------------------------------
     @property

@@ -99,3 +99,31 @@ def test_report_carries_calls_and_seconds(medium):
     X, Y, parameters, backward = medium
     report = gradlab.check_backprop(models.forward, backward, X, Y, parameters)
     assert report.calls == 2 * report.layout.size + FIXED_CALLS + calls_again(report) and report.seconds > 0
+
+
+def test_each_worker_gets_its_share_of_the_blas_threads(always_fork):
+    from threadpoolctl import threadpool_info
+
+    pools = [info["num_threads"] for info in threadpool_info()]
+    if not pools:
+        pytest.skip("numpy here uses no BLAS thread pool that threadpoolctl can see")
+
+    def measure(chunk):
+        threads = max(info["num_threads"] for info in threadpool_info())
+        return np.full(len(chunk), float(threads)), np.full(len(chunk), float(len(chunk)))
+
+    seen, sizes = parallel.run_split(measure, np.arange(10), 2, seconds_per_item=1.0)
+    assert np.all(seen == max(1, max(pools) // 2)) and sizes.sum() == 50  # 5 + 5, in two processes
+    assert max(info["num_threads"] for info in threadpool_info()) == max(pools)  # the parent's pool is back
+
+
+def test_work_too_short_to_pay_for_a_fork_stays_in_one_process():
+    import os
+
+    def measure(chunk):
+        return np.full(len(chunk), float(os.getpid())), np.zeros(len(chunk))
+
+    pids, _ = parallel.run_split(measure, np.arange(10), 2, seconds_per_item=1e-6)
+    assert set(pids) == {float(os.getpid())}
+    pids, _ = parallel.run_split(measure, np.arange(10), 2, seconds_per_item=1.0)
+    assert len(set(pids)) == 2
