@@ -15,13 +15,13 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocato
 
 from .numeric import METHODS
 
-DPI = 80
+DPI = 96
 METHOD_COLOURS = {"one-sided": "#d95f02", "two-sided": "#1b9e77", "complex-step": "#7570b3"}
 PARAMETER_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7")
 COMPRESSION = 1  # PNG level: the images are small, and higher levels cost more time than they save bytes
 ERROR_FLOOR = 1e-17  # an error of exactly 0 is drawn here, so that it stays on a log axis
 # fixed margins: a constrained layout measures every label first and doubles the drawing time
-_MARGINS = dict(left=0.15, right=0.97, bottom=0.17, top=0.9)
+_MARGINS = dict(left=0.14, right=0.97, bottom=0.16, top=0.9)
 
 
 def _plain_power(value, _=None):
@@ -53,13 +53,13 @@ def _log_axes(ax):
         axis.set_major_locator(LogLocator(base=10, numticks=6))
         axis.set_minor_locator(NullLocator())
         axis.set_major_formatter(_PLAIN)
-    ax.tick_params(labelsize=7)
+    ax.tick_params(labelsize=9)
     ax.grid(True, alpha=0.3)
 
 
 # -- numerical approximation -------------------------------------------------------------------------------
 
-def error_curves(sweep, epsilon=None, methods=None, *, title=None, size=(4.8, 3.0)):
+def error_curves(sweep, epsilon=None, methods=None, *, title=None, size=(6.0, 3.6)):
     """|estimate - derivative| against epsilon on log-log axes, one curve per method; epsilon marked.
 
     The axes are fixed (the sweep's epsilons, errors from 1e-17 to 100); the curves, legend, title and
@@ -72,12 +72,12 @@ def error_curves(sweep, epsilon=None, methods=None, *, title=None, size=(4.8, 3.
     _log_axes(ax)
     ax.set_xlim(sweep.epsilons.min(), sweep.epsilons.max())
     ax.set_ylim(ERROR_FLOOR / 3, 100)
-    ax.set_xlabel("epsilon", fontsize=8)
-    ax.set_ylabel("error of the estimate", fontsize=8)
+    ax.set_xlabel("epsilon", fontsize=10)
+    ax.set_ylabel("error of the estimate", fontsize=10)
     fig.gradlab_curves = {m: ax.plot([], [], color=METHOD_COLOURS[m], label=m, lw=1.5)[0] for m in METHODS}
     fig.gradlab_dots = {m: ax.plot([np.nan], [np.nan], "o", color=METHOD_COLOURS[m], ms=6)[0] for m in METHODS}
     fig.gradlab_line = ax.axvline(1.0, color="black", lw=1, ls="--", visible=False)
-    fig.gradlab_title = ax.set_title("", fontsize=9)
+    fig.gradlab_title = ax.set_title("", fontsize=10)
     fig.gradlab_dynamic = [*fig.gradlab_curves.values(), *fig.gradlab_dots.values(), fig.gradlab_line,
                            fig.gradlab_title]
     show_sweep(fig, sweep, methods, title)
@@ -97,7 +97,7 @@ def show_sweep(fig, sweep, methods=None, title=None):
             curve.set_data(sweep.epsilons, np.maximum(sweep.errors[method], ERROR_FLOOR))
     if ax.get_legend() is not None:
         ax.get_legend().remove()
-    legend = ax.legend(handles=[fig.gradlab_curves[m] for m in methods], fontsize=7, loc="lower left")
+    legend = ax.legend(handles=[fig.gradlab_curves[m] for m in methods], fontsize=9, loc="lower left")
     legend.set_animated(True)
     fig.gradlab_title.set_text(title or "")
     fig.gradlab_methods = methods
@@ -119,7 +119,7 @@ def _interpolated(sweep, method, epsilon):
 
 # -- parameters as one vector ----------------------------------------------------------------------------
 
-def parameter_strip(layout, position=None, *, size=(6.4, 1.3)):
+def parameter_strip(layout, position=None, *, size=(7.2, 1.5)):
     """theta drawn as a bar of coloured segments, one per parameter, with position marked.
 
     The marker (an arrow and its label) is in `fig.gradlab_markers`.
@@ -133,15 +133,15 @@ def parameter_strip(layout, position=None, *, size=(6.4, 1.3)):
         share = (block.stop - block.start) / layout.size
         if share >= 0.025:  # a label wider than its block would spill over its neighbours
             text = f"{name}\n{block.start}:{block.stop}" if share >= 0.06 else name
-            ax.text((block.start + block.stop) / 2, 0, text, ha="center", va="center", fontsize=7,
+            ax.text((block.start + block.stop) / 2, 0, text, ha="center", va="center", fontsize=9,
                     color="white", fontweight="bold")
     ax.set_xlim(0, layout.size)
     ax.set_ylim(-0.5, 0.5)
     ax.set_axis_off()  # the block labels say where each parameter starts; tick labels would only slow it
-    fig.text(0.02, 0.02, f"theta: {layout.size} numbers, shape ({layout.size}, 1)", fontsize=8)
+    fig.text(0.02, 0.02, f"theta: {layout.size} numbers, shape ({layout.size}, 1)", fontsize=10)
     arrow = ax.annotate("", xy=(0.5, 0.5), xytext=(0.5, 1.35), textcoords="data",
                         arrowprops=dict(arrowstyle="->", color="black", lw=1.5), annotation_clip=False)
-    caption = ax.text(0.5, 1.45, "", ha="center", va="bottom", fontsize=8, clip_on=False)
+    caption = ax.text(0.5, 1.45, "", ha="center", va="bottom", fontsize=10, clip_on=False)
     fig.gradlab_markers = [arrow, caption]
     fig.gradlab_layout = layout
     mark_position(fig, position)
@@ -254,7 +254,7 @@ def _ratio_colour_map():
 
 # -- the practical tips ------------------------------------------------------------------------------------
 
-def check_cost_growth(sizes, seconds, *, highlight=None, size=(4.8, 3.0)):
+def check_cost_growth(sizes, seconds, *, highlight=None, size=(6.0, 3.6)):
     """Seconds of one backprop pass and of each kind of check against n, the number of parameters.
 
     sizes: n per network; seconds: label -> seconds per network. `highlight` marks one network (an index).
@@ -267,9 +267,9 @@ def check_cost_growth(sizes, seconds, *, highlight=None, size=(4.8, 3.0)):
     for (label, values), style in zip(seconds.items(), styles):
         ax.plot(sizes, values, style, label=label, ms=3, lw=1.2)
     _vertical_marker(fig, ax, None if highlight is None else sizes[highlight])
-    ax.set_xlabel("parameters n (length of theta)", fontsize=8)
-    ax.set_ylabel("seconds", fontsize=8)
-    ax.legend(fontsize=7)
+    ax.set_xlabel("parameters n (length of theta)", fontsize=10)
+    ax.set_ylabel("seconds", fontsize=10)
+    ax.legend(fontsize=9)
     return fig
 
 
@@ -285,7 +285,7 @@ def mark_x(fig, x):
     line.set_visible(True)
 
 
-def repeated_costs(costs, *, limits=None, size=(4.8, 2.2)):
+def repeated_costs(costs, *, limits=None, size=(6.0, 2.8)):
     """The cost computed again and again at the same parameters: flat for a function, scattered with dropout.
 
     limits: the cost axis range; keep it fixed (and use `mark_costs`) to redraw only the points.
@@ -295,15 +295,16 @@ def repeated_costs(costs, *, limits=None, size=(4.8, 2.2)):
     fig.subplots_adjust(left=0.15, right=0.97, bottom=0.22, top=0.86)
     calls = np.arange(1, len(costs) + 1)
     line = ax.plot(calls, costs, "o-", ms=3, lw=1)[0]
-    ax.set_xlabel("call number (same parameters every time)", fontsize=8)
-    ax.set_ylabel("cost J", fontsize=8)
-    ax.tick_params(labelsize=7)
+    ax.set_xlabel("call number (same parameters every time)", fontsize=10)
+    ax.set_ylabel("cost J", fontsize=10)
+    ax.tick_params(labelsize=9)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # calls are counts
     ax.grid(True, alpha=0.3)
     if limits is None:
         middle, half = (max(costs) + min(costs)) / 2, max((max(costs) - min(costs)) / 2, 0.05) * 1.2
         limits = (middle - half, middle + half)
     ax.set_ylim(*limits)
-    caption = ax.set_title("", fontsize=8)
+    caption = ax.set_title("", fontsize=10)
     fig.gradlab_markers = [line, caption]
     mark_costs(fig, costs)
     return fig

@@ -38,6 +38,11 @@ def _parameter_rows(report):
     return rows
 
 
+def _ratio(ratio):
+    """gap / error bar as shown: "-" where there is none (a cost that changes between calls)."""
+    return f"{ratio:.2g}" if np.isfinite(ratio) else "-"
+
+
 def _worst_lines(report, k):
     lines = []
     for w in report.worst(k):
@@ -65,7 +70,7 @@ def render_text(report, k=_WORST):
     width = max(len(name) for name in report.layout.names + ("parameter",))
     lines.append(f"  {'parameter':<{width}}  {'shape':>9}  {'difference':>10}  {'gap/error':>9}  status")
     for name, shape, d, ratio, status in _parameter_rows(report):
-        lines.append(f"  {name:<{width}}  {shape:>9}  {d:10.3g}  {ratio:9.2g}  {status}")
+        lines.append(f"  {name:<{width}}  {shape:>9}  {d:10.3g}  {_ratio(ratio):>9}  {status}")
     if not report.passed and len(report.components) and report.meaningful:
         lines += ["", "Worst components:"] + [_wrap(line, "  ", "    ") for line in _worst_lines(report, k)]
     if report.diagnoses:
@@ -78,6 +83,12 @@ def failure_message(report, k=_WORST):
     return render_text(report, k)
 
 
+def diagnoses_html(report):
+    e = html.escape
+    return ("<p>Diagnoses:</p><ul>" + "".join(f"<li><b>{e(d.kind)}</b>: {e(d.message)}</li>"
+                                             for d in report.diagnoses) + "</ul>")
+
+
 _STYLE = ("<style>.gradlab-report{white-space:normal;overflow-wrap:anywhere;max-width:100%}"
           ".gradlab-report td,.gradlab-report th{padding:2px 8px;text-align:left;white-space:nowrap}"
           ".gradlab-report .ok{color:#1a7f37}.gradlab-report .fail{color:#cf222e;font-weight:bold}"
@@ -88,7 +99,8 @@ _CSS = {"ok": "ok", "FAIL": "fail", "unresolved": "unresolved"}
 _OUTCOME_CSS = {"passed": "ok", "FAILED": "fail", "unresolved": "unresolved", "meaningless": "unresolved"}
 
 
-def render_html(report, k=_WORST):
+def render_html(report, k=_WORST, *, diagnoses=True):
+    """The report as HTML; diagnoses=False leaves the diagnoses out (a game may hold them back as a hint)."""
     e = html.escape
     summary, *rest = summary_lines(report)
     parts = [_STYLE, '<div class="gradlab-report">',
@@ -101,15 +113,14 @@ def render_html(report, k=_WORST):
         # parameter within its error ends left of it, one above it right of it
         length = int(np.clip((np.log10(max(ratio, 1e-6)) + 6) * 10, 2, 100)) if np.isfinite(ratio) else 0
         parts.append(f'<tr class="{_CSS[status]}"><td>{e(name)}</td><td>{e(shape)}</td><td>{d:.3g}</td>'
-                     f'<td>{ratio:.2g}</td><td>{status}</td><td><span class="bar" style="width:{min(length, 60)}px">'
+                     f'<td>{_ratio(ratio)}</td><td>{status}</td><td><span class="bar" style="width:{min(length, 60)}px">'
                      f'</span><span class="edge"></span><span class="bar" style="width:{max(length - 60, 0)}px">'
                      "</span></td></tr>")
     parts.append("</table>")
     if not report.passed and len(report.components) and report.meaningful:
         parts.append("<p>Worst components:</p><ul>" + "".join(f"<li>{e(line)}</li>"
                                                                 for line in _worst_lines(report, k)) + "</ul>")
-    if report.diagnoses:
-        parts.append("<p>Diagnoses:</p><ul>" + "".join(
-            f"<li><b>{e(d.kind)}</b>: {e(d.message)}</li>" for d in report.diagnoses) + "</ul>")
+    if report.diagnoses and diagnoses:
+        parts.append(diagnoses_html(report))
     parts.append("</div>")
     return "".join(parts)

@@ -16,6 +16,7 @@ import traitlets
 from .. import bugs as bug_catalogue
 from .. import plots
 from ..check import MODES, check_backprop, gradient_check
+from ..render import render_html
 from .base import GradlabWidget, MarkedFigure, figure_area, guarded, html_area, labelled, show_png
 
 EPSILONS = (1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9)
@@ -38,10 +39,11 @@ class CheckPanel(GradlabWidget):
 
     def __init__(self, cost=None, parameters=None, gradients=None, *, forward=None, backward=None, X=None,
                  Y=None, bug=None, bugs=None, epsilon=1e-7, threshold=2e-7, mode="full", samples=5,
-                 title=None, heatmaps=True, run=False, **kwargs):
+                 title=None, heatmaps=True, diagnoses=True, run=False, **kwargs):
         super().__init__(**kwargs)
         self._source = _source(cost, parameters, gradients, forward, backward, X, Y, bug, bugs)
         self.threshold, self.samples = float(threshold), int(samples)
+        self.show_diagnoses = bool(diagnoses)  # False: the report is shown without its diagnoses
         self.epsilon, self.mode = float(epsilon), mode
         self._heatmap_drawings = {}  # (layout, threshold) -> MarkedFigure
         self._scenarios = {}  # bug name -> Scenario, built once: the data search in bugs.scenario takes time
@@ -49,9 +51,9 @@ class CheckPanel(GradlabWidget):
         self.epsilon_picker = widgets.Dropdown(options=_epsilon_options(self.epsilon), value=self.epsilon,
                                                description="epsilon", layout={"width": "170px"})
         self.mode_picker = widgets.ToggleButtons(options=list(MODES), value=self.mode, layout={"width": "auto"},
-                                                 style={"button_width": "90px"})
+                                                 style={"button_width": "auto"})
         self.run_button = widgets.Button(description="Run check", button_style="primary", icon="play",
-                                         tooltip="run the gradient check")
+                                         tooltip="run the gradient check", layout={"width": "auto"})
         self.run_button.add_class("gradlab-run-check")
         self.status = html_area("gradlab-status")
         self.report_view = html_area("gradlab-report-view", value=WAITING)
@@ -106,7 +108,7 @@ class CheckPanel(GradlabWidget):
             raise
         self.set_trait("report", report)
         self.set_trait("runs", self.runs + 1)
-        self.report_view.value = report._repr_html_()
+        self.report_view.value = render_html(report, diagnoses=self.show_diagnoses)
         if self.heatmaps is not None:
             self._draw_heatmaps(report)
         word = "no verdict" if not report.meaningful else report.outcome

@@ -59,7 +59,7 @@ class TrainingDemo(GradlabWidget):
                                                     description="training steps", style={"description_width": "initial"},
                                                     layout={"width": "420px"})
         self.backprop_picker = widgets.ToggleButtons(options=list(BACKPROPS), value=backprop,
-                                                     layout={"width": "auto"}, style={"button_width": "130px"})
+                                                     layout={"width": "auto"}, style={"button_width": "auto"})
         self.figure = figure_area("gradlab-difference-over-training")
         self.report_view = html_area("gradlab-report-view")
         fig = plots.ratio_over_training(
