@@ -152,7 +152,8 @@ def scale_or_sign(report, failing):
             continue
         if abs(c + 1) < _FIT:
             found.append(Diagnosis("sign", name,
-                                   f"{report.gradient_name(name)} has the wrong sign: it is -1 x the numerical gradient. "
+                                   f"{report.gradient_name(name)} has the wrong sign: it is -1 x the numerical "
+                                   "gradient. "
                                    "Look for a flipped subtraction (A - Y versus Y - A) or a lost minus.", -1.0))
         else:
             found.append(Diagnosis("scale", name, _scale_message(report.gradient_name(name), c, report.examples),

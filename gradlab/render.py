@@ -113,7 +113,8 @@ def render_html(report, k=_WORST, *, diagnoses=True):
         # parameter within its error ends left of it, one above it right of it
         length = int(np.clip((np.log10(max(ratio, 1e-6)) + 6) * 10, 2, 100)) if np.isfinite(ratio) else 0
         parts.append(f'<tr class="{_CSS[status]}"><td>{e(name)}</td><td>{e(shape)}</td><td>{d:.3g}</td>'
-                     f'<td>{_ratio(ratio)}</td><td>{status}</td><td><span class="bar" style="width:{min(length, 60)}px">'
+                     f'<td>{_ratio(ratio)}</td><td>{status}</td>'
+                     f'<td><span class="bar" style="width:{min(length, 60)}px">'
                      f'</span><span class="edge"></span><span class="bar" style="width:{max(length - 60, 0)}px">'
                      "</span></td></tr>")
     parts.append("</table>")

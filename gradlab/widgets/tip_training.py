@@ -56,7 +56,8 @@ class TrainingDemo(GradlabWidget):
                         for name, backward in backwards.items() for k in STEPS}
         self.scale = scale
         self.steps_slider = widgets.SelectionSlider(options=list(STEPS), value=steps,
-                                                    description="training steps", style={"description_width": "initial"},
+                                                    description="training steps",
+                                                    style={"description_width": "initial"},
                                                     layout={"width": "420px"})
         self.backprop_picker = widgets.ToggleButtons(options=list(BACKPROPS), value=backprop,
                                                      layout={"width": "auto"}, style={"button_width": "auto"})
