@@ -8,7 +8,6 @@ import numpy as np
 from . import modes
 from .diagnose import diagnose
 from .errorbar import judge
-from .noise import CALLS as NOISE_CALLS
 from .noise import estimate_noise
 from .report import GradCheckReport
 from .streak import repeated_check_count
@@ -42,7 +41,7 @@ def gradient_check(cost, parameters, gradients, *, epsilon=1e-7, threshold=2e-7,
         cost_at_theta, spread, dtype, per_call = _probe(target)
         meaningful = spread == 0.0
         noise = estimate_noise(target, cost_at_theta, dtype, seed) if meaningful else None
-        calls = PROBE_CALLS + (NOISE_CALLS if meaningful else 0)
+        calls = PROBE_CALLS + (noise.calls if meaningful else 0)
         gradient_eps = float(np.finfo(target.gradient_dtype).eps)
         if mode == "directional":
             measurements, more = modes.directional_rows(target, directions, epsilon, seed)

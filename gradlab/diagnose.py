@@ -118,7 +118,7 @@ def unresolved(report):
                     f"the parameters' resolution in {report.dtype}): nothing was measured. Use a larger epsilon.")
         else:
             noise = report.noise.sigma if report.noise is not None else float("nan")
-            text = (f"The error bar of {listed} ({report.resolution:.2g}) is more than half the gradient's "
+            text = (f"The error bar of {listed} ({report.resolution:.2g}) is more than a tenth of the gradient's "
                     f"largest entry ({report.scale:.2g}): the cost's round-off ({noise:.2g}) divided by epsilon "
                     f"({report.epsilon:g}) swamps what the check measures, so it cannot judge them. Check with "
                     "a larger epsilon, in float64, or where the gradients are larger.")

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 POINTS = 12  # Moré and Wild use 7 to 9; more points steady the estimate
-CALLS = POINTS
+CALLS = POINTS  # when the first table shows noise, as it does for any cost that is not coarsely quantized
+WIDER = (1.0, 30.0, 1000.0)  # steps tried in turn while the values hardly change (a float16 cost, say)
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class NoiseEstimate:
     sigma: float  # the cost's noise, a standard deviation of its round-off
     floor: float  # eps_mach * |J|: the least round-off a cost of this size carries
     found: bool  # False when the table showed no clear noise level and a cautious bound is used instead
+    calls: int = CALLS  # cost calls spent measuring it
 
     @property
     def times_floor(self):
@@ -30,7 +32,10 @@ class NoiseEstimate:
 
 
 def noise_levels(values):
-    """ECnoise on equally spaced values: (sigma or None, the level estimates of each order of difference)."""
+    """ECnoise on equally spaced values: (sigma or None, the level estimates of each order of difference).
+
+    When half the values repeat the one before, the step is below the cost's resolution: (None, None).
+    """
     table = np.asarray(values, dtype=np.float64)
     count = table.size
     levels, signs = np.zeros(count - 1), np.zeros(count - 1, dtype=bool)
@@ -38,7 +43,7 @@ def noise_levels(values):
     for order in range(1, count):
         table = np.diff(table)
         if order == 1 and np.sum(table == 0) >= count / 2:
-            return None, levels  # the values hardly change: the step is below the cost's resolution
+            return None, None
         gamma *= 0.5 * order / (2 * order - 1)  # (order!)^2 / (2 order)!: makes each level a standard deviation
         levels[order - 1] = np.sqrt(gamma * np.mean(table ** 2))
         signs[order - 1] = table.min() * table.max() < 0
@@ -61,19 +66,36 @@ def estimate_noise(target, cost_at_theta, dtype, seed=0):
     # Small enough that the smooth part of the third and higher differences is far below round-off, large
     # enough that every point is a different number in the parameters' own precision.
     scale = max(1.0, float(np.sqrt(np.mean(pristine.astype(np.float64) ** 2))))
-    step = np.sqrt(float(np.finfo(target.dtype).eps)) * scale
+    base = np.sqrt(float(np.finfo(target.dtype).eps)) * scale
+    calls = 0
+    for widen in WIDER:
+        values = _along(target, flat, pristine, direction, base * widen)
+        calls += POINTS
+        if not np.all(np.isfinite(values)):
+            return NoiseEstimate(floor, floor, False, calls)
+        sigma, levels = noise_levels(values)
+        if sigma is not None:
+            return NoiseEstimate(max(sigma, floor), floor, True, calls)
+        if levels is not None:
+            # No clear level (a kink along the way, or values quantized in steps): the largest of the second to
+            # sixth differences' levels, noise plus whatever else moved them, is a cautious bound.
+            return NoiseEstimate(max(float(np.max(levels[1:6])), floor), floor, False, calls)
+    # Flat at every step tried: the cost moves by less than its own resolution; one quantum of it is the noise.
+    spread = float(np.max(values) - np.min(values))
+    return NoiseEstimate(max(spread, floor), floor, False, calls)
+
+
+def _along(target, flat, pristine, direction, step):
+    """The cost at theta + k step direction, k = 1 ... POINTS; theta put back afterwards.
+
+    On one side of theta only: a ReLU exactly at its corner at theta (a unit whose inputs are all 0) would
+    put a kink in the middle of a table centred there, and a kink looks like a lot of noise.
+    """
     values = []
     try:
-        # on one side of theta only: a ReLU exactly at its corner at theta (a unit whose inputs are all 0)
-        # would put a kink in the middle of a table centred there, and a kink looks like a lot of noise
         for k in range(1, POINTS + 1):
             flat[:] = pristine + (k * step) * direction
             values.append(target.evaluate())
     finally:
         flat[:] = pristine
-    sigma, levels = noise_levels(values) if np.all(np.isfinite(values)) else (None, np.array([np.inf]))
-    if sigma is not None:
-        return NoiseEstimate(max(sigma, floor), floor, True)
-    # No clear level: the smallest level bounds the noise from above (each level is noise plus smooth part).
-    bound = float(np.min(levels[1:])) if levels.size > 1 and np.isfinite(levels[1:]).all() else np.inf
-    return NoiseEstimate(max(bound, floor) if np.isfinite(bound) else floor, floor, False)
+    return np.asarray(values)

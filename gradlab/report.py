@@ -19,10 +19,12 @@ from .tolerance import tolerance_for, verdict as course_scale
 
 OK, FAIL, UNRESOLVED = "ok", "FAIL", "unresolved"
 STATUSES = (OK, FAIL, UNRESOLVED)
-# A parameter whose error bar is more than this share of the gradient's scale cannot be judged: an error as
-# large as the gradient could hide in it. The scale is the gradient's largest entry, or |J| where that is
+# A parameter whose error bar is more than this share of the gradient's scale cannot be judged: an error a
+# tenth the size of the gradient could hide in it. The scale is the gradient's largest entry, or |J| where that is
 # larger (at a minimum the gradient is ~0, yet an error of the size a gradient of this cost takes would show).
-RESOLVE_LIMIT = 0.5
+RESOLVE_LIMIT = 0.1
+# Where the bars are that coarse, a gap just above one is no evidence: it must stand this many bars above.
+CLEARLY_ABOVE = 3.0
 
 
 class GradientCheckError(AssertionError):
@@ -117,13 +119,12 @@ class GradCheckReport:
             return UNRESOLVED
         rows = self._parameter_rows(name)
         judged = rows.select(rows.judged)
-        if np.any(judged.above):
-            return FAIL
         if len(judged) == 0:
             return UNRESOLVED
-        if np.max(judged.bar) > RESOLVE_LIMIT * max(self.scale, abs(self.cost_value)):
-            return UNRESOLVED
-        return OK
+        coarse = np.max(judged.bar) > RESOLVE_LIMIT * max(self.scale, abs(self.cost_value))
+        if np.any(judged.above) and (not coarse or np.max(judged.ratio) > CLEARLY_ABOVE):
+            return FAIL
+        return UNRESOLVED if coarse else OK
 
     def status(self, name):
         """"ok" (within its error bar), "FAIL" (above it) or "unresolved" (the check cannot judge it)."""

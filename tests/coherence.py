@@ -32,9 +32,13 @@ def assert_coherent(report):
     if not report.meaningful:
         assert all(s == UNRESOLVED for s in statuses.values())  # never silently "ok" without a verdict
     else:
-        # FAIL exactly where a judged row stands above its error bar
+        # FAIL only where a judged row stands above its error bar; a row above it in a parameter that is not
+        # FAIL belongs to one whose bars are too coarse to judge (unresolved)
         for name in names:
-            assert (statuses[name] == FAIL) == (report.gap_ratio[name] > 1), (name, report.gap_ratio[name])
+            ratio = report.gap_ratio[name]
+            assert statuses[name] != FAIL or ratio > 1, (name, ratio)
+            assert ratio <= 1 or statuses[name] in (FAIL, UNRESOLVED), (name, ratio)
+            assert statuses[name] != OK or ratio <= 1, (name, ratio)
         m = report.measurements
         assert np.all(np.isfinite(m.bar[m.judged])) and np.all(m.bar[m.judged] >= 0)
     # the text: headline, one table row per parameter with its status, short lines

@@ -110,6 +110,10 @@ def test_noise_levels_recover_a_known_standard_deviation():
     assert 0.7e-6 < np.median(estimates) < 1.5e-6
 
 
+def test_values_that_hardly_change_are_told_apart():
+    assert noise.noise_levels(np.array([1.0] * 8 + [1.5] * 4)) == (None, None)  # a quantized cost, say
+
+
 def test_a_smooth_function_without_noise_is_told_apart():
     values = np.exp(np.linspace(0, 1, 13))  # no noise at all: the differences never change sign
     sigma, levels = noise.noise_levels(values)
