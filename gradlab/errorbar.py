@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .modes import measure_again
+
 NOISE_SIGMAS = 20  # the bar is this many standard deviations of round-off: no false alarm over 1e5 rows
 # even when a handful of values under-estimate the noise threefold (they do, now and then)
 RICHARDSON_ROWS = 2  # rows of a parameter measured again at epsilon / 2 when its gaps stand above round-off
@@ -31,7 +33,8 @@ def round_off(noise, epsilon):
 
 
 def component_steps(target, positions, epsilon):
-    """(r, error per unit derivative) for component rows: the steps actually taken, as a ratio to epsilon."""
+    """r for component rows: the mean of the two steps actually taken (theta_i + epsilon is rounded to the
+    parameters' precision), as a ratio to epsilon. D is then about r times the derivative."""
     old = target.pristine.reshape(-1)[positions]
     dtype = target.dtype.type
     up = (old + dtype(epsilon)).astype(np.float64) - old.astype(np.float64)
@@ -94,8 +97,6 @@ def rows_to_remeasure(rows, gap, bar, judged):
 def judge(target, rows, noise, epsilon, gradient_eps, seed):
     """Error bars, kinks and lost steps for measured rows, measuring the worst again where truncation may
     explain a gap. Returns (rows with bar, kink, lost, extrapolated and truncation filled in, cost calls)."""
-    from .modes import measure_again  # modes builds on measurements, not on this module
-
     directional = len(rows) > 0 and bool(np.all(rows.position < 0))
     bar, lost = base_bars(target, rows, noise, epsilon, gradient_eps, rows.slip if directional else None)
     gap = np.abs(rows.analytic - rows.numerical)
