@@ -5,7 +5,7 @@
     python benchmarks/modes.py --blas     # the BLAS-heavy network only (256-256-128-1, m = 16)
 
 floor: 2n calls of the cost alone with in-place perturbation (what any full check must pay).
-full: gradlab's check with its error bars on (the probe, the cost's round-off measured, rows measured again
+full: gradlab's check in one process (workers=1) with its error bars on (the probe, the cost's round-off measured, rows measured again
 where a gap stands above round-off). course loop: the course's gradient_check_n, a copy of theta and a
 rebuilt dict per component.
 Each figure is the median of REPEATS runs (one run for 1e5: a minute each), since other work on a shared
@@ -69,8 +69,8 @@ def row(name, dims):
     grads = models.backward(X, Y, cache)
     n = dictionary_to_vector(parameters)[0].shape[0]
     columns = {"floor": lambda: floor(cost, parameters)}
-    for label, options in (("full", {}), ("full w=2", {"workers": 2}), ("sampled", {"mode": "sampled"}),
-                           ("directional", {"mode": "directional"})):
+    for label, options in (("full", {"workers": 1}), ("full w=2", {"workers": 2}),
+                           ("sampled", {"mode": "sampled"}), ("directional", {"mode": "directional"})):
         columns[label] = lambda options=options: gradlab.gradient_check(cost, parameters, grads, **options)
     columns["course loop"] = lambda: course.gradient_check_n(parameters, grads, X, Y, forward=models.forward)
     seconds = {label: [] for label in columns}
@@ -109,7 +109,8 @@ def blas_heavy():
             return check(1)
 
     columns = {"floor": lambda: floor(cost, parameters), "full w=1": lambda: check(1),
-               "full w=1, 1 BLAS thread": one_thread, "full w=2": lambda: check(2)}
+               "full w=1, 1 BLAS thread": one_thread, "full w=2": lambda: check(2),
+               "full, default workers": lambda: check(None)}
     return {label: timed(run)[0] for label, run in columns.items()}
 
 

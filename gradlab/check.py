@@ -19,7 +19,8 @@ REFINE_SAMPLES = 20  # components sampled from each parameter that directional m
 
 
 def gradient_check(cost, parameters, gradients, *, epsilon=1e-7, threshold=2e-7, mode="full", samples=5,
-                   directions=3, seed=0, workers=1, examples=None, gradient_names=None, raise_on_failure=False):
+                   directions=3, seed=0, workers=None, examples=None, gradient_names=None,
+                   raise_on_failure=False):
     """Check `gradients` against centred differences of `cost` at `parameters`; return a GradCheckReport.
 
     cost(parameters) -> float. parameters is a float (the 1-D case), an ndarray or a dict of arrays, and
@@ -29,7 +30,9 @@ def gradient_check(cost, parameters, gradients, *, epsilon=1e-7, threshold=2e-7,
     Every measured derivative gets an error bar (the cost's measured round-off, the step's rounding, and
     truncation where it matters); a parameter fails when a gap stands above its bar. `threshold` is the
     course's, for its relative difference, which the report shows beside the verdict.
-    workers > 1 spreads a full or sampled check over forked processes (same numbers to the last bit).
+    workers > 1 spreads a full or sampled check over forked processes (same numbers to the last bit), each
+    with its share of the BLAS threads; None (the default) uses every core on Linux when the work is long
+    enough to pay for the forks, and one process otherwise; workers=1 keeps to one process.
     examples: m, if known, so that a factor of m reads as a missing 1/m.
     gradient_names: {"W": "dW", ...}, the gradients' keys and how feedback names them (default "d" + name).
     """

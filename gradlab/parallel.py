@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import traceback
 import warnings
 
@@ -19,6 +20,7 @@ import numpy as np
 
 
 MIN_SECONDS = 0.25  # work that one process finishes sooner than this is not worth forking for
+AUTO_LIMIT = 8  # workers=None uses at most this many processes
 
 
 def run_split(measure, positions, workers, seconds_per_item=0.0):
@@ -27,7 +29,7 @@ def run_split(measure, positions, workers, seconds_per_item=0.0):
     seconds_per_item: the expected time of one item in one process; when all of them together take less
     than MIN_SECONDS, forking would cost more than it saves, and one process does the work.
     """
-    workers = _check_workers(workers)
+    workers = resolve_workers(workers)
     if workers == 1 or len(positions) < 2 * workers or seconds_per_item * len(positions) < MIN_SECONDS:
         return measure(positions)
     from threadpoolctl import threadpool_limits
@@ -92,6 +94,18 @@ def _child(measure, chunk, send, share):
             send.send(("error", (RuntimeError(repr(error)), traceback.format_exc())))
     finally:
         send.close()
+
+
+def resolve_workers(workers):
+    """How many processes: `workers`, checked, or for None (the default) every core on Linux, where forking
+    a process that runs numpy is safe (one process elsewhere). Each process then runs one share of the BLAS
+    threads, which beats one process with all of them when other work shares the cores, and comes near it
+    when nothing does."""
+    if workers is None:
+        if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
+            return 1
+        return max(1, min(os.cpu_count() or 1, AUTO_LIMIT))
+    return _check_workers(workers)
 
 
 def _check_workers(workers):

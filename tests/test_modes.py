@@ -127,3 +127,16 @@ def test_work_too_short_to_pay_for_a_fork_stays_in_one_process():
     assert set(pids) == {float(os.getpid())}
     pids, _ = parallel.run_split(measure, np.arange(10), 2, seconds_per_item=1.0)
     assert len(set(pids)) == 2
+
+
+def test_the_default_uses_every_core_with_the_same_numbers(medium, always_fork):
+    import os
+    import sys
+
+    expected = min(os.cpu_count() or 1, parallel.AUTO_LIMIT) if sys.platform.startswith("linux") else 1
+    assert parallel.resolve_workers(None) == expected and parallel.resolve_workers(1) == 1
+    X, Y, parameters, backward = medium
+    default = gradlab.check_backprop(models.forward, backward, X, Y, parameters)
+    one = gradlab.check_backprop(models.forward, backward, X, Y, parameters, workers=1)
+    np.testing.assert_array_equal(default.numerical, one.numerical)
+    assert default.failing == one.failing == ["W2"]
