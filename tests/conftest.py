@@ -10,7 +10,6 @@ import gradlab.check  # noqa: E402
 from coherence import assert_coherent  # noqa: E402
 
 
-
 @pytest.fixture(autouse=True)
 def every_report_is_coherent(monkeypatch):
     build = gradlab.check.build_report

@@ -206,3 +206,14 @@ def test_verdict_scale_and_its_float32_shift():
     assert [gradlab.verdict(d)[0] for d in (1e-9, 1e-6, 1e-4, 1e-2)] == ["correct", "look closer", "suspicious", "bug"]
     assert gradlab.verdict(1e-6, np.float32)[0] == "correct"
     assert gradlab.verdict(float("nan"))[0] == "bug"
+
+
+def test_the_coherence_helper_catches_a_field_that_says_otherwise(course_case):
+    from coherence import assert_coherent
+
+    X, Y, parameters = course_case
+    report = gradlab.check_backprop(course.forward_propagation_n, course.buggy_backward_propagation_n, X, Y, parameters)
+    assert_coherent(report)
+    report.statuses = dict(report.statuses, W2="ok")  # the table would now say ok where a row stands above
+    with pytest.raises(AssertionError):
+        assert_coherent(report)
