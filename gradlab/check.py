@@ -7,51 +7,80 @@ import numpy as np
 
 from . import modes
 from .diagnose import diagnose
-from .report import GradCheckReport, relative_difference
+from .errorbar import judge
+from .noise import estimate_noise
+from .report import GradCheckReport
+from .streak import repeated_check_count
 from .target import CheckTarget, cost_dtype
-from .tips import repeated_check_count
 
 MODES = ("full", "sampled", "directional")
-PROBE_CALLS = 3  # calls at the same theta before anything else: a cost that changes between them is random
+PROBE_CALLS = 2  # calls at the same theta before anything else: a cost that changes between them is random
+REFINE_SAMPLES = 20  # components sampled from each parameter that directional mode finds failing
 
 
 def gradient_check(cost, parameters, gradients, *, epsilon=1e-7, threshold=2e-7, mode="full", samples=5,
-                   directions=3, seed=0, workers=1, examples=None, raise_on_failure=False):
+                   directions=3, seed=0, workers=None, examples=None, gradient_names=None,
+                   raise_on_failure=False):
     """Check `gradients` against centred differences of `cost` at `parameters`; return a GradCheckReport.
 
     cost(parameters) -> float. parameters is a float (the 1-D case), an ndarray or a dict of arrays, and
     gradients matches it (a dict may be keyed dW1 or W1; entries such as dZ1 are ignored).
     mode: "full" checks every component; "sampled" `samples` seeded components of each parameter;
     "directional" `directions` seeded random directions per parameter, then samples the failing ones.
-    workers > 1 spreads a full or sampled check over forked processes (same numbers to the last bit).
+    Every measured derivative gets an error bar (the cost's measured round-off, the step's rounding, and
+    truncation where it matters); a parameter fails when a gap stands above its bar. `threshold` is the
+    course's, for its relative difference, which the report shows beside the verdict.
+    workers > 1 spreads a full or sampled check over forked processes (same numbers to the last bit), each
+    with its share of the BLAS threads; None (the default) uses every core on Linux when the work is long
+    enough to pay for the forks, and one process otherwise; workers=1 keeps to one process.
     examples: m, if known, so that a factor of m reads as a missing 1/m.
+    gradient_names: {"W": "dW", ...}, the gradients' keys and how feedback names them (default "d" + name).
     """
     _check_options(epsilon, threshold, mode, samples, directions)
     in_a_row = repeated_check_count()
-    target = CheckTarget(cost, parameters, gradients)
+    target = CheckTarget(cost, parameters, gradients, gradient_names)
     started = time.perf_counter()
     try:
-        cost_at_theta, spread, dtype = _probe(target)
+        cost_at_theta, spread, dtype, per_call = _probe(target)
+        meaningful = spread == 0.0
+        noise = estimate_noise(target, cost_at_theta, dtype, seed) if meaningful else None
+        calls = PROBE_CALLS + (noise.calls if meaningful else 0)
+        gradient_eps = float(np.finfo(target.gradient_dtype).eps)
         if mode == "directional":
-            measurements, calls = modes.directional_rows(target, directions, epsilon, seed)
-            components, more = _refine(target, measurements, threshold, epsilon, samples, seed, cost_at_theta)
+            measurements, more = modes.directional_rows(target, directions, epsilon, seed)
             calls += more
+            if meaningful:
+                measurements, more = judge(target, measurements, noise, epsilon, gradient_eps, seed)
+                calls += more
+            positions = _refine_positions(target, measurements, samples, seed)
         else:
             positions = modes.full_positions(target) if mode == "full" else modes.sampled_positions(
                 target, samples, seed)
-            measurements, calls = modes.component_rows(target, positions, epsilon, cost_at_theta, workers)
-            components = measurements
+            measurements = None
+        components, more = modes.component_rows(target, positions, epsilon, cost_at_theta, workers, per_call)
+        calls += more
+        if meaningful:
+            components, more = judge(target, components, noise, epsilon, gradient_eps, seed)
+            calls += more
+        if measurements is None:
+            measurements = components
     finally:
         wrote = target.restore()
     if wrote:
         raise ValueError("the cost changed the parameters it was given (an in-place update such as W1 -= ...); "
                          "a cost must only read them")
-    report = GradCheckReport(target.layout, mode, float(epsilon), float(threshold), dtype.name, measurements,
-                             components, cost_at_theta, spread, calls + PROBE_CALLS,
-                             time.perf_counter() - started, examples, in_a_row)
-    report.diagnoses = diagnose(report)
+    report = build_report(target.layout, mode, float(epsilon), float(threshold), dtype.name, measurements,
+                          components, cost_at_theta, spread, calls, time.perf_counter() - started, noise,
+                          examples, in_a_row, target.gradient_names)
     if raise_on_failure:
         report.assert_passed()
+    return report
+
+
+def build_report(*fields):
+    """The finished report: numbers, decision and diagnoses (one place, so that every report is built alike)."""
+    report = GradCheckReport(*fields)
+    report.diagnoses = diagnose(report)
     return report
 
 
@@ -76,8 +105,8 @@ def check_network(network, X, y, *, epsilon=1e-4, **options):
     """gradient_check for a network object in the form of Welch Labs' "Neural Networks Demystified".
 
     The object has getParams() -> flat vector, setParams(vector), computeGradients(X, y) -> flat vector
-    and costFunction(X, y) -> cost; epsilon defaults to theirs (1e-4). The report also carries their metric,
-    `welch_difference` = norm(grad - numgrad) / norm(grad + numgrad) (about 1e-8 or less when right).
+    and costFunction(X, y) -> cost; epsilon defaults to theirs (1e-4). The report carries their metric beside
+    ours, `welch_difference` = norm(grad - numgrad) / norm(grad + numgrad) (about 1e-8 or less when right).
     The network's parameters are set back to what they were, even when the cost raises.
     """
     missing = [m for m in ("getParams", "setParams", "computeGradients", "costFunction")
@@ -93,37 +122,35 @@ def check_network(network, X, y, *, epsilon=1e-4, **options):
         return network.costFunction(X, y)
 
     try:
-        return gradient_check(cost, original.copy(), gradients, epsilon=epsilon, **options)
+        report = gradient_check(cost, original.copy(), gradients, epsilon=epsilon, **options)
     finally:
         network.setParams(original)
+    report.welch = True
+    return report
 
 
 def _probe(target):
-    """The cost at theta, how much it moves over repeated calls, and the precision it is computed in."""
+    """The cost at theta, how much it moves over repeated calls, its precision, and the seconds of one call."""
     first = target.call()
     value = target.convert(first)
     target.learn_return_type(first)
-    values = [value] + [target.evaluate() for _ in range(PROBE_CALLS - 1)]
     if not np.isfinite(value):
         raise ValueError(f"the cost is {value} at the parameters given: it must be finite to be checked")
+    started = time.perf_counter()
+    values = [value] + [target.evaluate() for _ in range(PROBE_CALLS - 1)]
+    per_call = (time.perf_counter() - started) / max(PROBE_CALLS - 1, 1)
     dtype = np.result_type(target.dtype, cost_dtype(first))
-    return value, float(max(values) - min(values)), np.dtype(dtype)
+    return value, float(max(values) - min(values)), np.dtype(dtype), per_call
 
 
-def _refine(target, measurements, threshold, epsilon, samples, seed, cost_at_theta):
-    """Directional mode names parameters; measure a seeded sample of each failing one to name components."""
-    failing = []
-    for k, name in enumerate(target.layout.names):
-        rows = measurements.parameter == k
-        if relative_difference(measurements.analytic[rows], measurements.numerical[rows]) >= threshold:
-            failing.append(name)
+def _refine_positions(target, measurements, samples, seed):
+    """Directional mode names parameters; a seeded sample of each failing one names its components."""
+    failing = {int(k) for k in measurements.parameter[measurements.above]}
     if not failing:
-        positions = np.zeros(0, dtype=np.int64)
-    else:
-        every = modes.sampled_positions(target, max(samples, 20), seed)
-        names = np.array([target.layout.locate(i)[0] for i in every])
-        positions = every[np.isin(names, failing)]
-    return modes.component_rows(target, positions, epsilon, cost_at_theta)
+        return np.zeros(0, dtype=np.int64)
+    every = modes.sampled_positions(target, max(samples, REFINE_SAMPLES), seed)
+    owners = np.searchsorted(target.layout.starts, every, side="right") - 1
+    return every[np.isin(owners, sorted(failing))]
 
 
 def _examples(X):

@@ -3,7 +3,9 @@
 Each rule looks at one pattern in the per-parameter rows (analytic, numerical, parameter value) and returns
 Diagnosis objects. `diagnose` runs them in an order where a more specific explanation claims a parameter
 before a vaguer one can: a random cost voids everything; a constant factor or a missing L2 term explains a
-parameter completely; only what is left is placed in a layer or called isolated.
+parameter completely; only what is left is placed in a layer or called isolated. Talk of dZ, dA and layers is
+kept to parameters named in the course's convention (W1, b1, W2, ...); every gradient is named through
+`report.gradient_name`.
 """
 from __future__ import annotations
 
@@ -12,15 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .tips import REPEATED_CHECKS
+from .streak import REPEATED_CHECKS
 
-_LAYER = re.compile(r"^[A-Za-z_]*?(\d+)$")
+_LAYER = re.compile(r"^[Wb](\d+)$")
 _FIT = 1e-2  # relative residual under which a pattern (a factor, a multiple of W) explains a parameter
 
 
 @dataclass(frozen=True)
 class Diagnosis:
-    kind: str  # scale sign layer regularization isolated | nondeterministic kink precision round-off training-loop
+    kind: str  # scale sign layer regularization isolated | nondeterministic kink precision unresolved training-loop
     parameter: str | None  # the one parameter it is about, or None (several, or the whole check)
     message: str
     factor: float | None = None  # c for scale and sign; the implied lambd/m for regularization
@@ -48,13 +50,12 @@ def diagnose(report):
     by_layer = layer(report, failing, explained)
     claimed = explained.union(*(d.parameters for d in by_layer))
     found += by_layer + [isolated(report, p) for p in failing if p not in claimed]
-    if not report.passed and not failing and not any(d.kind == "precision" for d in found):
-        found.append(round_off(report))
-    return found
+    return found + unresolved(report)
 
 
-def gradient_name(name):
-    return f"d{name}"
+def layered(report):
+    """True when the parameters follow the course's W1, b1, W2, b2, ... convention (layers, dZ, dA apply)."""
+    return all(_LAYER.match(name) for name in report.layout.names)
 
 
 # -- rules ------------------------------------------------------------------------------------------------
@@ -78,32 +79,52 @@ def training_loop(report):
 
 
 def precision(report):
+    """float32 / float16: what the precision allows, read from the check's own error bars."""
     if report.dtype == "float64":
         return []
-    tol = report.tolerance
-    resolution = float(np.finfo(report.dtype).eps)
-    settings = f"epsilon={report.epsilon:g}, threshold={report.threshold:g}"
-    if report.epsilon >= tol.epsilon / 10 and report.threshold >= tol.threshold:
+    eps = float(np.finfo(report.dtype).eps)
+    advice = f"epsilon={report.tolerance.epsilon:g}"
+    if report.unresolved:
         return [Diagnosis("precision", None,
-                          f"The cost is computed in {report.dtype} (resolution about {resolution:.1g}); at "
-                          f"{settings} the check is as strict as {report.dtype} allows. Use float64 for a "
-                          "tighter check.")]
+                          f"The cost is computed in {report.dtype}, which resolves only about {eps:.1g} of a "
+                          f"value: at epsilon={report.epsilon:g} round-off swamps the numerical gradient (its error "
+                          f"bar is {report.resolution:.2g}, next to a gradient whose largest entry is "
+                          f"{report.scale:.2g}). Cast parameters and data to float64 (best), or use {advice}.")]
     return [Diagnosis("precision", None,
-                      f"The cost is computed in {report.dtype}, which resolves only about {resolution:.1g} of a "
-                      f"value: a perturbation of {report.epsilon:g} is mostly lost to round-off, so the check "
-                      f"cannot pass at {settings}. Cast parameters and data to float64 (best), or use "
-                      f"epsilon={tol.epsilon:g} with threshold={tol.threshold:g}.")]
+                      f"The cost is computed in {report.dtype} (resolution about {eps:.1g}): at "
+                      f"epsilon={report.epsilon:g} only errors larger than about {report.relative_resolution:.1g} "
+                      "of the gradient's largest entry would show. Use float64 for a tighter check.")]
 
 
-def round_off(report):
-    largest = float(np.max(np.abs(report.measurements.analytic), initial=0.0))
-    noise = np.finfo(report.dtype).eps * abs(report.cost_value) / report.epsilon
-    return Diagnosis("round-off", None,
-                     f"The difference is above the threshold, but no parameter is off by more than round-off: the "
-                     f"gradients are small (the largest is {largest:.2g}) next to the cost ({report.cost_value:.3g}), "
-                     f"and a centred difference carries about {noise:.1g} of round-off per entry at epsilon = "
-                     f"{report.epsilon:g}. This is no evidence of a bug. Check again with a larger epsilon "
-                     f"(1e-5, say), or where the gradients are larger.")
+def unresolved(report):
+    """Parameters the check cannot judge, grouped by why: kinks only, steps lost, or a bar too coarse."""
+    if not report.meaningful:
+        return []
+    groups = {}
+    for name in report.unresolved:
+        rows = report.measurements.select(report.measurements.parameter == report.layout.names.index(name))
+        if np.all(rows.kink | rows.lost):
+            groups.setdefault("kink" if np.any(rows.kink) else "lost", []).append(name)
+        else:
+            groups.setdefault("coarse", []).append(name)
+    found = []
+    for reason, names in groups.items():
+        listed = ", ".join(names)
+        if reason == "kink":
+            text = (f"Every measured entry of {listed} sits at a kink, where no derivative exists: the check "
+                    "cannot judge it here. Check again at other parameters (or other data).")
+        elif reason == "lost":
+            text = (f"In {listed}, theta + epsilon rounds back to theta (epsilon = {report.epsilon:g} is below "
+                    f"the parameters' resolution in {report.dtype}): nothing was measured. Use a larger epsilon.")
+        else:
+            noise = report.noise.sigma if report.noise is not None else float("nan")
+            text = (f"The error bar of {listed} ({report.resolution:.2g}) is more than a tenth of the gradient's "
+                    f"largest entry ({report.scale:.2g}): the cost's round-off ({noise:.2g}) divided by epsilon "
+                    f"({report.epsilon:g}) swamps what the check measures, so it cannot judge them. Check with "
+                    "a larger epsilon, in float64, or where the gradients are larger.")
+        found.append(Diagnosis("unresolved", names[0] if len(names) == 1 else None, text,
+                               parameters=tuple(names)))
+    return found
 
 
 def kinks(report):
@@ -114,9 +135,9 @@ def kinks(report):
         if count:
             found.append(Diagnosis(
                 "kink", name,
-                f"{count} entr{'y' if count == 1 else 'ies'} of {name} {'sits' if count == 1 else 'sit'} at a kink (a ReLU or max exactly at "
-                "its corner): the left and right one-sided differences disagree there, so no derivative "
-                "exists. Not a bug; they are left out of the verdict (difference "
+                f"{count} entr{'y' if count == 1 else 'ies'} of {name} {'sits' if count == 1 else 'sit'} at a kink "
+                "(a ReLU or max exactly at its corner): the left and right one-sided differences disagree "
+                "there, so no derivative exists. Not a bug; they are left out of the verdict (difference "
                 f"{report.difference:.3g} without them, {report.difference_including_kinks:.3g} with them)."))
     return found
 
@@ -131,10 +152,12 @@ def scale_or_sign(report, failing):
             continue
         if abs(c + 1) < _FIT:
             found.append(Diagnosis("sign", name,
-                                   f"{gradient_name(name)} has the wrong sign: it is -1 x the numerical gradient. "
+                                   f"{report.gradient_name(name)} has the wrong sign: it is -1 x the numerical "
+                                   "gradient. "
                                    "Look for a flipped subtraction (A - Y versus Y - A) or a lost minus.", -1.0))
         else:
-            found.append(Diagnosis("scale", name, _scale_message(name, c, report.examples), float(c)))
+            found.append(Diagnosis("scale", name, _scale_message(report.gradient_name(name), c, report.examples),
+                                   float(c)))
     return found
 
 
@@ -153,12 +176,14 @@ def regularization(report, failing):
         return []  # one lambda across all layers, or it is not L2
     implied = f"lambd/m = {abs(k):.4g}" + (f" (lambd = {abs(k) * report.examples:.4g} with m = "
                                            f"{report.examples})" if report.examples else "")
+    grads = ", ".join(report.gradient_name(p) for p in weights)
+    each = f"Each of {grads}" if len(weights) > 1 else grads
     if k < 0:
-        text = (f"Each dW is smaller than the numerical gradient by the same multiple of W ({implied}): "
-                "the backprop leaves out the L2 term. Add (lambd / m) * W to every dW.")
+        text = (f"{each} is smaller than the numerical gradient by the same multiple of its weight ({implied}): "
+                "the backprop leaves out the L2 term. Add (lambd / m) * W to the gradient of every W.")
     else:
-        text = (f"Each dW exceeds the numerical gradient by the same multiple of W ({implied}): the backprop "
-                "has the L2 term but the cost does not (or the backprop adds it twice). Add "
+        text = (f"{each} exceeds the numerical gradient by the same multiple of its weight ({implied}): the "
+                "backprop has the L2 term but the cost does not (or the backprop adds it twice). Add "
                 "lambd / (2 m) * sum of squared W to the cost.")
     return [Diagnosis("regularization", None, text, float(abs(k)), parameters=tuple(weights))]
 
@@ -167,8 +192,11 @@ def layer(report, failing, explained):
     """Layers 1..l fail and the layers above pass: backprop carries an error downwards, so look at layer l.
 
     A layer counts as failing when any of its parameters fails (a sampled check may miss the rows of a
-    bug that spare some units), among parameters no more specific rule has explained.
+    bug that spare some units), among parameters no more specific rule has explained. Only for parameters in
+    the course's convention, where layer numbers mean something.
     """
+    if not layered(report):
+        return []
     layers = {}
     for name in report.layout.names:
         match = _LAYER.match(name)
@@ -186,7 +214,7 @@ def layer(report, failing, explained):
     above = sorted(n for n in layers if n > top)
     passing = f"layers {above[0]} to {above[-1]} pass" if len(above) > 1 else (
         f"layer {above[0]} passes" if above else "no layer passes")
-    members = tuple(p for number in sorted(layers) if number <= top for p in layers[number])
+    members = tuple(p for number in sorted(layers) if number <= top for p in layers[number] if p in failing)
     return [Diagnosis("layer", None,
                       f"The gradients of layers 1 to {top} are wrong and {passing}. Backprop carries an error "
                       f"from the output towards the input, so the bug is most likely in the backward step of "
@@ -195,11 +223,16 @@ def layer(report, failing, explained):
 
 
 def isolated(report, name):
+    d = report.gradient_name(name)
+    if layered(report):
+        return Diagnosis("isolated", name,
+                         f"{d} disagrees with the numerical gradient (difference {report.per_parameter[name]:.3g}) "
+                         "while the gradients it shares a dZ with look right: the bug is in the line that computes "
+                         f"{d} itself (a transposed product, a sum over the wrong axis, a wrong cached value).")
     return Diagnosis("isolated", name,
-                     f"{gradient_name(name)} disagrees with the numerical gradient (difference "
-                     f"{report.per_parameter[name]:.3g}) while the gradients it shares a dZ with look right: "
-                     f"the bug is in the line that computes {gradient_name(name)} itself (a transposed product, "
-                     "a sum over the wrong axis, a wrong cached value).")
+                     f"{d} disagrees with the numerical gradient (difference {report.per_parameter[name]:.3g}) "
+                     f"while the other gradients look right: the bug is in the lines that compute {d} "
+                     "(a transposed product, a sum over the wrong axis, a wrong cached value).")
 
 
 # -- helpers ----------------------------------------------------------------------------------------------
@@ -213,8 +246,7 @@ def _fit(y, x):
     return c if np.linalg.norm(y - c * x) <= _FIT * np.linalg.norm(y) else None
 
 
-def _scale_message(name, c, examples):
-    d = gradient_name(name)
+def _scale_message(d, c, examples):
     if examples and abs(c - examples) < _FIT * examples and examples != 1:
         return (f"{d} is {c:.4g}x too large, and m = {examples}: the 1/m is missing where {d} is computed.")
     if examples and abs(c * examples - 1) < _FIT:

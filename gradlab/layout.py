@@ -118,8 +118,15 @@ def vector_to_dictionary(theta, layout):
     return {name: view.copy() for name, view in layout.views(theta).items()}
 
 
-def gradient_key(gradients, name):
-    """The key that holds the gradient of parameter `name`: "dW1" if present, else "W1"."""
+def gradient_key(gradients, name, gradient_names=None):
+    """The key that holds the gradient of parameter `name`: gradient_names[name] when given, else "dW1" if
+    present, else "W1"."""
+    if gradient_names and name in gradient_names:
+        key = gradient_names[name]
+        if key in gradients:
+            return key
+        raise ValueError(f"the gradient of {name} is missing: gradient_names says it is {key!r}; "
+                         f"the gradients hold {', '.join(map(str, gradients)) or 'nothing'}")
     for key in ("d" + name, name):
         if key in gradients:
             return key
@@ -127,13 +134,14 @@ def gradient_key(gradients, name):
                      f"the gradients hold {', '.join(map(str, gradients)) or 'nothing'}")
 
 
-def gradients_to_vector(gradients, layout):
-    """The gradients as a column in theta's order. Keys dW1 or W1; other entries (dZ1, dA1, ...) are ignored."""
+def gradients_to_vector(gradients, layout, gradient_names=None):
+    """The gradients as a column in theta's order. Keys dW1 or W1 (or as gradient_names maps them); other
+    entries (dZ1, dA1, ...) are ignored."""
     if not isinstance(gradients, dict):
         raise TypeError(f"gradients must be a dict of arrays; got {type(gradients).__name__}")
     grad = np.empty((layout.size, 1))
     for name, shape in zip(layout.names, layout.shapes):
-        key = gradient_key(gradients, name)
+        key = gradient_key(gradients, name, gradient_names)
         value = _as_real_array(gradients[key], key)
         if value.shape != shape:
             raise ValueError(f"{key} has shape {value.shape}, {name} has shape {shape}")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .measurements import Measurements
 from .parallel import run_split
-from .report import Measurements
 
 
 def centred_differences(target, positions, epsilon):
@@ -31,19 +31,19 @@ def centred_differences(target, positions, epsilon):
     return plus, minus
 
 
-def component_rows(target, positions, epsilon, cost_at_theta, workers=1):
+def component_rows(target, positions, epsilon, cost_at_theta, workers=1, seconds_per_call=0.0):
     """Measurements for the given flat positions; with workers > 1, split over forked processes."""
     positions = np.asarray(positions, dtype=np.int64)
-    plus, minus = run_split(lambda chunk: centred_differences(target, chunk, epsilon), positions, workers)
+    plus, minus = run_split(lambda chunk: centred_differences(target, chunk, epsilon), positions, workers,
+                            seconds_per_call * 2)
     _require_finite_costs(target, positions, plus, minus)
     numerical = (plus - minus) / (2 * epsilon)
     right = (plus - cost_at_theta) / epsilon
     left = (cost_at_theta - minus) / epsilon
     analytic = target.analytic[positions]
     parameter = np.searchsorted(target.layout.starts, positions, side="right") - 1
-    kink = _kinks(analytic, numerical, left, right, cost_at_theta, epsilon, target.dtype)
     values = target.pristine.reshape(-1)[positions].astype(np.float64)
-    return Measurements(parameter, positions, analytic, numerical, left, right, values, kink), 2 * len(positions)
+    return Measurements.of(parameter, positions, analytic, numerical, left, right, values), 2 * len(positions)
 
 
 def full_positions(target):
@@ -61,54 +61,78 @@ def sampled_positions(target, samples, seed):
     return np.concatenate(chosen)
 
 
+def direction(size, seed, parameter, number):
+    """The number-th seeded random unit direction in a parameter's block (the same on every call)."""
+    v = np.random.default_rng([seed, parameter, number]).standard_normal(size)
+    return v / np.linalg.norm(v)
+
+
+def directional_difference(target, k, v, epsilon):
+    """(D along v, the bound on D's error from rounding theta +/- epsilon v) in parameter k's block."""
+    name = target.layout.names[k]
+    block = target.flat[target.layout.slice(name)]
+    saved = block.copy()  # one copy per direction: restoring by subtraction would not be exact
+    try:
+        block += epsilon * v
+        taken_up = block.astype(np.float64) - saved
+        plus = target.evaluate()
+        block[:] = saved - epsilon * v
+        taken_down = saved - block.astype(np.float64)
+        minus = target.evaluate()
+    except Exception as error:
+        _add_note(error, f"while evaluating the cost along a random direction in {name}")
+        raise
+    finally:
+        block[:] = saved
+    if not (np.isfinite(plus) and np.isfinite(minus)):
+        raise ValueError(f"the cost is not finite along a random direction in {name} (epsilon={epsilon})")
+    # the steps taken differ from epsilon v by rounding; a derivative of size |g| moves D by at most this much
+    slip = np.linalg.norm(taken_up + taken_down - 2 * epsilon * v) / (2 * epsilon)
+    gradient = np.linalg.norm(target.analytic[target.layout.slice(name)])
+    return (plus - minus) / (2 * epsilon), float(slip * gradient)
+
+
 def directional_rows(target, directions, epsilon, seed):
     """Per parameter, the derivative along a few random unit directions against the projected gradient."""
-    rng = np.random.default_rng(seed)
-    evaluate = target.evaluate
-    rows = {field: [] for field in ("parameter", "analytic", "numerical", "value")}
+    rows = {field: [] for field in ("parameter", "number", "analytic", "numerical", "value", "slip")}
     calls = 0
     for k, name in enumerate(target.layout.names):
-        block = target.flat[target.layout.slice(name)]
-        saved = block.copy()  # one copy per parameter: restoring by subtraction would not be exact
-        for _ in range(min(directions, block.size)):
-            v = rng.standard_normal(block.size)
-            v /= np.linalg.norm(v)
-            try:
-                block += epsilon * v
-                plus = evaluate()
-                block[:] = saved - epsilon * v
-                minus = evaluate()
-            except Exception as error:
-                _add_note(error, f"while evaluating the cost along a random direction in {name}")
-                raise
-            finally:
-                block[:] = saved
-            if not (np.isfinite(plus) and np.isfinite(minus)):
-                raise ValueError(f"the cost is not finite along a random direction in {name} (epsilon={epsilon})")
+        block = target.layout.slice(name)
+        for j in range(min(directions, block.stop - block.start)):
+            v = direction(block.stop - block.start, seed, k, j)
+            numerical, slip = directional_difference(target, k, v, epsilon)
             calls += 2
             rows["parameter"].append(k)
-            rows["numerical"].append((plus - minus) / (2 * epsilon))
-            rows["analytic"].append(float(target.analytic[target.layout.slice(name)] @ v))
-            rows["value"].append(float(saved.astype(np.float64) @ v))
+            rows["number"].append(j)
+            rows["numerical"].append(numerical)
+            rows["slip"].append(slip)
+            rows["analytic"].append(float(target.analytic[block] @ v))
+            rows["value"].append(float(target.pristine.reshape(-1)[block].astype(np.float64) @ v))
     n = len(rows["parameter"])
     nothing = np.full(n, np.nan)
-    measurements = Measurements(np.asarray(rows["parameter"], dtype=np.int64), np.full(n, -1, dtype=np.int64),
-                                np.asarray(rows["analytic"]), np.asarray(rows["numerical"]), nothing, nothing,
-                                np.asarray(rows["value"]), np.zeros(n, dtype=bool))
+    measurements = Measurements.of(np.asarray(rows["parameter"], dtype=np.int64), np.full(n, -1, dtype=np.int64),
+                                   np.asarray(rows["analytic"]), np.asarray(rows["numerical"]), nothing, nothing,
+                                   np.asarray(rows["value"]), slip=np.asarray(rows["slip"]),
+                                   number=np.asarray(rows["number"], dtype=np.int64))
     return measurements, calls
 
 
-def _kinks(analytic, numerical, left, right, cost_at_theta, epsilon, dtype):
-    """Rows where the one-sided differences disagree by as much as the backprop and the centred one do.
-
-    On a smooth cost left and right differ by about |f''| * epsilon, far less than a bug's gap; across a
-    ReLU's kink they differ by the jump in slope, and the centred difference lands halfway, so the gap between
-    analytic and numerical is about half the jump. Gaps at round-off level are never kinks.
-    """
-    roundoff = 4 * np.finfo(dtype).eps * max(abs(cost_at_theta), np.finfo(dtype).tiny) / epsilon
-    gap = np.abs(analytic - numerical)
-    scale = np.abs(analytic) + np.abs(numerical)
-    return (gap > 100 * roundoff) & (np.abs(right - left) >= gap) & (gap > 1e-3 * scale)
+def measure_again(target, rows, indices, epsilon, seed):
+    """D at another epsilon for some rows (components or directions): index -> value, and the calls made."""
+    found = {}
+    for row in indices:
+        if rows.position[row] >= 0:
+            plus, minus = centred_differences(target, [rows.position[row]], epsilon)
+            value = (plus[0] - minus[0]) / (2 * epsilon)
+        else:
+            k = int(rows.parameter[row])
+            block = target.layout.slice(target.layout.names[k])
+            v = direction(block.stop - block.start, seed, k, int(rows.number[row]))
+            value = directional_difference(target, k, v, epsilon)[0]
+        if not np.isfinite(value):
+            raise ValueError(f"the cost is not finite at epsilon = {epsilon:g} while measuring again")
+        found[int(row)] = float(value)
+    return found, 2 * len(found)
 
 
 def _require_finite_costs(target, positions, plus, minus):

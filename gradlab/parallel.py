@@ -3,22 +3,51 @@
 Fork, not spawn: the child inherits the cost function, whatever it closes over, and its own copy of theta,
 so any cost works and nothing is pickled but the results. Each component is computed exactly as it would be
 in one process, so the numbers are the same to the last bit.
+
+Each process gets its share of the BLAS threads (threadpoolctl): N processes each running numpy's default
+thread pool would fight over the same cores and run slower than one. A split too short to pay for the
+forks runs in one process.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import traceback
 import warnings
 
 import numpy as np
 
 
-def run_split(measure, positions, workers):
-    """measure(chunk) -> (plus, minus) for contiguous chunks of positions, in `workers` processes."""
-    workers = _check_workers(workers)
-    if workers == 1 or len(positions) < 2 * workers:
+MIN_SECONDS = 0.25  # work that one process finishes sooner than this is not worth forking for
+AUTO_LIMIT = 8  # workers=None uses at most this many processes
+
+
+def run_split(measure, positions, workers, seconds_per_item=0.0):
+    """measure(chunk) -> (plus, minus) for contiguous chunks of positions, in `workers` processes.
+
+    seconds_per_item: the expected time of one item in one process; when all of them together take less
+    than MIN_SECONDS, forking would cost more than it saves, and one process does the work.
+    """
+    workers = resolve_workers(workers)
+    if workers == 1 or len(positions) < 2 * workers or seconds_per_item * len(positions) < MIN_SECONDS:
         return measure(positions)
+    from threadpoolctl import threadpool_limits
+
+    share = _blas_share(workers)
+    with threadpool_limits(limits=share):
+        return _split(measure, positions, workers, share)
+
+
+def _blas_share(workers):
+    """Each of `workers` processes gets this many BLAS threads: the pool numpy would use, divided."""
+    from threadpoolctl import threadpool_info
+
+    pool = max((info.get("num_threads", 1) for info in threadpool_info()), default=1)
+    return max(1, pool // workers)
+
+
+def _split(measure, positions, workers, share):
     chunks = np.array_split(positions, workers)
     context = multiprocessing.get_context("fork")
     pipes, processes = [], []
@@ -28,7 +57,7 @@ def run_split(measure, positions, workers):
         warnings.simplefilter("ignore", DeprecationWarning)
         for chunk in chunks[1:]:
             receive, send = context.Pipe(duplex=False)
-            process = context.Process(target=_child, args=(measure, chunk, send), daemon=True)
+            process = context.Process(target=_child, args=(measure, chunk, send, share), daemon=True)
             process.start()
             send.close()
             pipes.append(receive)
@@ -52,9 +81,12 @@ def run_split(measure, positions, workers):
     return tuple(np.concatenate(parts) for parts in zip(*results))
 
 
-def _child(measure, chunk, send):
+def _child(measure, chunk, send, share):
+    from threadpoolctl import threadpool_limits
+
     try:
-        send.send(("ok", measure(chunk)))
+        with threadpool_limits(limits=share):  # said again here: a library may set its pool up anew after fork
+            send.send(("ok", measure(chunk)))
     except BaseException as error:  # hand every failure to the parent, which re-raises it
         try:
             send.send(("error", (error, traceback.format_exc())))
@@ -62,6 +94,18 @@ def _child(measure, chunk, send):
             send.send(("error", (RuntimeError(repr(error)), traceback.format_exc())))
     finally:
         send.close()
+
+
+def resolve_workers(workers):
+    """How many processes: `workers`, checked, or for None (the default) every core on Linux, where forking
+    a process that runs numpy is safe (one process elsewhere). Each process then runs one share of the BLAS
+    threads, which beats one process with all of them when other work shares the cores, and comes near it
+    when nothing does."""
+    if workers is None:
+        if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
+            return 1
+        return max(1, min(os.cpu_count() or 1, AUTO_LIMIT))
+    return _check_workers(workers)
 
 
 def _check_workers(workers):

@@ -11,17 +11,17 @@ import io
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from .numeric import METHODS
 
-DPI = 80
+DPI = 96
 METHOD_COLOURS = {"one-sided": "#d95f02", "two-sided": "#1b9e77", "complex-step": "#7570b3"}
 PARAMETER_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7")
 COMPRESSION = 1  # PNG level: the images are small, and higher levels cost more time than they save bytes
 ERROR_FLOOR = 1e-17  # an error of exactly 0 is drawn here, so that it stays on a log axis
 # fixed margins: a constrained layout measures every label first and doubles the drawing time
-_MARGINS = dict(left=0.15, right=0.97, bottom=0.17, top=0.9)
+_MARGINS = dict(left=0.14, right=0.97, bottom=0.16, top=0.9)
 
 
 def _plain_power(value, _=None):
@@ -53,13 +53,13 @@ def _log_axes(ax):
         axis.set_major_locator(LogLocator(base=10, numticks=6))
         axis.set_minor_locator(NullLocator())
         axis.set_major_formatter(_PLAIN)
-    ax.tick_params(labelsize=7)
+    ax.tick_params(labelsize=9)
     ax.grid(True, alpha=0.3)
 
 
 # -- numerical approximation -------------------------------------------------------------------------------
 
-def error_curves(sweep, epsilon=None, methods=None, *, title=None, size=(4.8, 3.0)):
+def error_curves(sweep, epsilon=None, methods=None, *, title=None, size=(6.0, 3.6)):
     """|estimate - derivative| against epsilon on log-log axes, one curve per method; epsilon marked.
 
     The axes are fixed (the sweep's epsilons, errors from 1e-17 to 100); the curves, legend, title and
@@ -72,12 +72,12 @@ def error_curves(sweep, epsilon=None, methods=None, *, title=None, size=(4.8, 3.
     _log_axes(ax)
     ax.set_xlim(sweep.epsilons.min(), sweep.epsilons.max())
     ax.set_ylim(ERROR_FLOOR / 3, 100)
-    ax.set_xlabel("epsilon", fontsize=8)
-    ax.set_ylabel("error of the estimate", fontsize=8)
+    ax.set_xlabel("epsilon", fontsize=10)
+    ax.set_ylabel("error of the estimate", fontsize=10)
     fig.gradlab_curves = {m: ax.plot([], [], color=METHOD_COLOURS[m], label=m, lw=1.5)[0] for m in METHODS}
     fig.gradlab_dots = {m: ax.plot([np.nan], [np.nan], "o", color=METHOD_COLOURS[m], ms=6)[0] for m in METHODS}
     fig.gradlab_line = ax.axvline(1.0, color="black", lw=1, ls="--", visible=False)
-    fig.gradlab_title = ax.set_title("", fontsize=9)
+    fig.gradlab_title = ax.set_title("", fontsize=10)
     fig.gradlab_dynamic = [*fig.gradlab_curves.values(), *fig.gradlab_dots.values(), fig.gradlab_line,
                            fig.gradlab_title]
     show_sweep(fig, sweep, methods, title)
@@ -97,7 +97,7 @@ def show_sweep(fig, sweep, methods=None, title=None):
             curve.set_data(sweep.epsilons, np.maximum(sweep.errors[method], ERROR_FLOOR))
     if ax.get_legend() is not None:
         ax.get_legend().remove()
-    legend = ax.legend(handles=[fig.gradlab_curves[m] for m in methods], fontsize=7, loc="lower left")
+    legend = ax.legend(handles=[fig.gradlab_curves[m] for m in methods], fontsize=9, loc="lower left")
     legend.set_animated(True)
     fig.gradlab_title.set_text(title or "")
     fig.gradlab_methods = methods
@@ -119,7 +119,7 @@ def _interpolated(sweep, method, epsilon):
 
 # -- parameters as one vector ----------------------------------------------------------------------------
 
-def parameter_strip(layout, position=None, *, size=(6.4, 1.3)):
+def parameter_strip(layout, position=None, *, size=(7.2, 1.5)):
     """theta drawn as a bar of coloured segments, one per parameter, with position marked.
 
     The marker (an arrow and its label) is in `fig.gradlab_markers`.
@@ -133,15 +133,15 @@ def parameter_strip(layout, position=None, *, size=(6.4, 1.3)):
         share = (block.stop - block.start) / layout.size
         if share >= 0.025:  # a label wider than its block would spill over its neighbours
             text = f"{name}\n{block.start}:{block.stop}" if share >= 0.06 else name
-            ax.text((block.start + block.stop) / 2, 0, text, ha="center", va="center", fontsize=7,
+            ax.text((block.start + block.stop) / 2, 0, text, ha="center", va="center", fontsize=9,
                     color="white", fontweight="bold")
     ax.set_xlim(0, layout.size)
     ax.set_ylim(-0.5, 0.5)
     ax.set_axis_off()  # the block labels say where each parameter starts; tick labels would only slow it
-    fig.text(0.02, 0.02, f"theta: {layout.size} numbers, shape ({layout.size}, 1)", fontsize=8)
+    fig.text(0.02, 0.02, f"theta: {layout.size} numbers, shape ({layout.size}, 1)", fontsize=10)
     arrow = ax.annotate("", xy=(0.5, 0.5), xytext=(0.5, 1.35), textcoords="data",
                         arrowprops=dict(arrowstyle="->", color="black", lw=1.5), annotation_clip=False)
-    caption = ax.text(0.5, 1.45, "", ha="center", va="bottom", fontsize=8, clip_on=False)
+    caption = ax.text(0.5, 1.45, "", ha="center", va="bottom", fontsize=10, clip_on=False)
     fig.gradlab_markers = [arrow, caption]
     fig.gradlab_layout = layout
     mark_position(fig, position)
@@ -163,11 +163,22 @@ def mark_position(fig, position):
 
 # -- a check's report --------------------------------------------------------------------------------------
 
-def component_errors(report):
-    """name -> an array of the parameter's shape: each measured component's relative error, NaN elsewhere.
+def component_ratios(report):
+    """name -> an array of the parameter's shape: each judged component's gap / error bar, NaN elsewhere.
 
-    The numbers are the report's own (its `worst` list over every component), so they match the text.
+    Above 1 a component disagrees with the numerical gradient, at most 1 it agrees: the report's own decision
+    (its `worst` list over every component), so the picture and the table say the same.
     """
+    grids = {name: np.full(shape or (1,), np.nan) for name, shape in zip(report.layout.names,
+                                                                           report.layout.shapes)}
+    for w in report.worst(len(report.components)):
+        grids[w.parameter][w.index or (0,)] = w.gap / w.bar if w.bar > 0 else (0.0 if w.gap == 0 else np.inf)
+    return grids
+
+
+def component_errors(report):
+    """name -> each measured component's relative error |a - n| / (|a| + |n|) (the course's measure), NaN
+    elsewhere. The heatmaps draw `component_ratios`, which is what the verdict reads."""
     grids = {name: np.full(shape or (1,), np.nan) for name, shape in zip(report.layout.names,
                                                                            report.layout.shapes)}
     for w in report.worst(len(report.components)):
@@ -175,39 +186,42 @@ def component_errors(report):
     return grids
 
 
-def component_heatmaps(report, *, low=1e-12, high=1.0, height=2.2):
-    """One heatmap per parameter: log10 of each component's relative error; grey where not measured.
+RATIO_LIMITS = (1e-4, 1e4)  # the heatmaps' range of gap / error bar; 1 (the error bar) sits in the middle
 
-    All blocks share one colour scale from `low` to `high`, with the threshold marked on the scale, so a
-    failing parameter stands out as a bright block among dark ones. Everything is drawn in one axes without
-    ticks: separate axes per parameter would take several times as long to draw. The images are in
-    `fig.gradlab_markers`; `fill_heatmaps` puts another report of the same layout into them.
+
+def component_heatmaps(report, *, low=RATIO_LIMITS[0], high=RATIO_LIMITS[1], height=2.4):
+    """One heatmap per parameter: each component's gap / error bar, blue within its error bar (the darker,
+    the further within), red above it (the darker, the further above); grey where not measured or judged.
+
+    All blocks share one colour scale, with the error bar (ratio 1) marked, so a failing parameter stands out
+    as a red block among blue ones. Everything is drawn in one axes without ticks: separate axes per
+    parameter would take several times as long to draw. The images are in `fig.gradlab_markers`;
+    `fill_heatmaps` puts another report of the same layout into them.
     """
     layout = report.layout
     shapes = [_as_matrix_shape(shape) for shape in layout.shapes]
     unit = 1.0 / max(rows for rows, _ in shapes)  # one cell size for all blocks, so shapes compare at a glance
     gap, x = 2.2 * unit, 0.0
-    fig = Figure(figsize=(7.6, height))
+    fig = Figure(figsize=(8.4, height))
     ax = fig.add_axes((0.01, 0.04, 0.98, 0.8))
     ax.set_axis_off()
-    cmap, lo, hi = _error_colour_map(), np.log10(low), np.log10(high)
+    cmap, lo, hi = _ratio_colour_map(), np.log10(low), np.log10(high)
     images = []
     for name, (rows, columns) in zip(layout.names, shapes):
         width = columns * unit
         images.append(ax.imshow(np.full((rows, columns), np.nan), cmap=cmap, vmin=lo, vmax=hi,
                                 interpolation="nearest", extent=(x, x + width, rows * unit, 0)))
-        ax.text(x + width / 2, -0.04, name, ha="center", va="bottom", fontsize=9)
+        ax.text(x + width / 2, -0.04, name, ha="center", va="bottom", fontsize=10)
         x += width + gap
     # the colour scale, drawn as one more image with its labels beside it
     scale = np.linspace(hi, lo, 64).reshape(-1, 1)
     ax.imshow(scale, cmap=cmap, vmin=lo, vmax=hi, extent=(x, x + 0.6 * unit, 1, 0), interpolation="nearest")
-    at_threshold = (hi - np.log10(report.threshold)) / (hi - lo)
-    for y, text, align in ((0, f"{high:.0e}", "top"), (1, f"{low:.0e}", "bottom"),
-                           (at_threshold, f"threshold {report.threshold:g}", "center")):
-        ax.text(x + 0.8 * unit, y, text, fontsize=7, va=align)
-    ax.plot([x, x + 0.6 * unit], [at_threshold] * 2, color="white", lw=1.5)
-    ax.text(x, -0.04, "relative error", fontsize=8, va="bottom")
-    ax.set_xlim(-0.1 * unit, x + 6.5 * unit)
+    for y, text, align in ((0, f"{_plain_power(high)}: far above", "top"), (0.5, "1: the error bar", "center"),
+                           (1, f"{_plain_power(low)}: well within", "bottom")):
+        ax.text(x + 0.8 * unit, y, text, fontsize=9, va=align)
+    ax.plot([x, x + 0.6 * unit], [0.5] * 2, color="black", lw=1.5)
+    ax.text(x, -0.04, "gap / error bar", fontsize=10, va="bottom")
+    ax.set_xlim(-0.1 * unit, x + 9 * unit)
     ax.set_ylim(1.02, -0.02)
     fig.gradlab_markers = images
     fig.gradlab_limits = (low, high)
@@ -216,9 +230,9 @@ def component_heatmaps(report, *, low=1e-12, high=1.0, height=2.2):
 
 
 def fill_heatmaps(fig, report):
-    """Show report's component errors in a `component_heatmaps` figure drawn for the same layout."""
+    """Show report's gap / error bar per component in a `component_heatmaps` figure of the same layout."""
     low, high = fig.gradlab_limits
-    for image, grid in zip(fig.gradlab_markers, component_errors(report).values()):
+    for image, grid in zip(fig.gradlab_markers, component_ratios(report).values()):
         with np.errstate(divide="ignore"):
             image.set_data(np.log10(np.clip(grid.reshape(_as_matrix_shape(grid.shape)), low, high)))
 
@@ -230,15 +244,17 @@ def _as_matrix_shape(shape):
     return int(shape[0]), int(np.prod(shape[1:], dtype=np.int64)) if len(shape) > 1 else 1
 
 
-def _error_colour_map():
-    from matplotlib import colormaps
+def _ratio_colour_map():
+    """Blues below the middle (within the error bar), reds above it, with a clean break at the error bar."""
+    from matplotlib.colors import LinearSegmentedColormap
 
-    return colormaps["magma"].with_extremes(bad="#d0d0d0")
+    colours = [(0.0, "#08306b"), (0.4999, "#c6dbef"), (0.5, "#fcbba1"), (1.0, "#67000d")]
+    return LinearSegmentedColormap.from_list("gradlab_ratio", colours, N=256).with_extremes(bad="#d0d0d0")
 
 
 # -- the practical tips ------------------------------------------------------------------------------------
 
-def check_cost_growth(sizes, seconds, *, highlight=None, size=(4.8, 3.0)):
+def check_cost_growth(sizes, seconds, *, highlight=None, size=(6.0, 3.6)):
     """Seconds of one backprop pass and of each kind of check against n, the number of parameters.
 
     sizes: n per network; seconds: label -> seconds per network. `highlight` marks one network (an index).
@@ -251,9 +267,9 @@ def check_cost_growth(sizes, seconds, *, highlight=None, size=(4.8, 3.0)):
     for (label, values), style in zip(seconds.items(), styles):
         ax.plot(sizes, values, style, label=label, ms=3, lw=1.2)
     _vertical_marker(fig, ax, None if highlight is None else sizes[highlight])
-    ax.set_xlabel("parameters n (length of theta)", fontsize=8)
-    ax.set_ylabel("seconds", fontsize=8)
-    ax.legend(fontsize=7)
+    ax.set_xlabel("parameters n (length of theta)", fontsize=10)
+    ax.set_ylabel("seconds", fontsize=10)
+    ax.legend(fontsize=9)
     return fig
 
 
@@ -269,7 +285,7 @@ def mark_x(fig, x):
     line.set_visible(True)
 
 
-def repeated_costs(costs, *, limits=None, size=(4.8, 2.2)):
+def repeated_costs(costs, *, limits=None, size=(6.0, 2.8)):
     """The cost computed again and again at the same parameters: flat for a function, scattered with dropout.
 
     limits: the cost axis range; keep it fixed (and use `mark_costs`) to redraw only the points.
@@ -279,15 +295,16 @@ def repeated_costs(costs, *, limits=None, size=(4.8, 2.2)):
     fig.subplots_adjust(left=0.15, right=0.97, bottom=0.22, top=0.86)
     calls = np.arange(1, len(costs) + 1)
     line = ax.plot(calls, costs, "o-", ms=3, lw=1)[0]
-    ax.set_xlabel("call number (same parameters every time)", fontsize=8)
-    ax.set_ylabel("cost J", fontsize=8)
-    ax.tick_params(labelsize=7)
+    ax.set_xlabel("call number (same parameters every time)", fontsize=10)
+    ax.set_ylabel("cost J", fontsize=10)
+    ax.tick_params(labelsize=9)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # calls are counts
     ax.grid(True, alpha=0.3)
     if limits is None:
         middle, half = (max(costs) + min(costs)) / 2, max((max(costs) - min(costs)) / 2, 0.05) * 1.2
         limits = (middle - half, middle + half)
     ax.set_ylim(*limits)
-    caption = ax.set_title("", fontsize=8)
+    caption = ax.set_title("", fontsize=10)
     fig.gradlab_markers = [line, caption]
     mark_costs(fig, costs)
     return fig
@@ -300,22 +317,27 @@ def mark_costs(fig, costs):
     caption.set_text(f"{len(costs)} calls, spread (max - min) = {max(costs) - min(costs):.3g}")
 
 
-def difference_over_training(steps, differences, threshold, *, current=None, size=(4.8, 2.8)):
-    """The check's difference after each number of training steps, one curve per backprop; threshold drawn."""
+def ratio_over_training(steps, ratios, *, current=None, size=(6.4, 3.2)):
+    """The check's largest gap / error bar after each number of training steps, one curve per backprop.
+
+    Above the line at 1 a gradient disagrees with the numerical one by more than the error bar (FAILED); below
+    it, within the error (passed). steps are counts, so its ticks are whole numbers.
+    """
     fig = Figure(figsize=size)
     ax = fig.add_subplot()
-    fig.subplots_adjust(**_MARGINS)
+    fig.subplots_adjust(left=0.13, right=0.97, bottom=0.17, top=0.93)
     ax.set_yscale("log")
-    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=6))
+    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=8))
     ax.yaxis.set_minor_locator(NullLocator())
     ax.yaxis.set_major_formatter(_PLAIN)
-    for label, values in differences.items():
-        ax.plot(steps, np.maximum(values, ERROR_FLOOR), "o-", label=label, ms=3, lw=1.2)
-    ax.axhline(threshold, color="#cf222e", lw=1, ls=":", label=f"threshold {threshold:g}")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    for label, values in ratios.items():
+        ax.plot(steps, np.maximum(values, 1e-4), "o-", label=label, ms=4, lw=1.5)
+    ax.axhline(1.0, color="#cf222e", lw=1.2, ls="--", label="error bar: above it, FAILED")
     _vertical_marker(fig, ax, current)
-    ax.set_xlabel("training steps", fontsize=8)
-    ax.set_ylabel("difference", fontsize=8)
-    ax.tick_params(labelsize=7)
+    ax.set_xlabel("training steps", fontsize=10)
+    ax.set_ylabel("largest gap / error bar", fontsize=10)
+    ax.tick_params(labelsize=9)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=9, loc="upper left")
     return fig

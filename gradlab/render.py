@@ -1,40 +1,54 @@
-"""A report as text (for print and for error messages) and as HTML (for Jupyter): short, named, no arrays."""
+"""A report as text (for print and for error messages) and as HTML (for Jupyter): short, named, no arrays.
+
+Text lines stay within WIDTH characters, so that a message shown in a narrow box (nbgrader's Validate shows
+only the exception's message) reads whole.
+"""
 from __future__ import annotations
 
 import html
+import textwrap
 
 import numpy as np
 
+from .explain import course_line, disagreement, resolution_line, welch_line
+
+WIDTH = 100
 _WORST = 3
-
-
-def _status(report):
-    if not report.meaningful:
-        return "MEANINGLESS"
-    return "passed" if report.passed else "FAILED"
+_HEADLINES = {"passed": "passed", "FAILED": "FAILED", "unresolved": "UNRESOLVED", "meaningless": "MEANINGLESS"}
 
 
 def headline(report):
-    word, sentence = report.verdict
-    return (f"Gradient check {_status(report)}: difference = {report.difference:.3g} "
-            f"(threshold {report.threshold:g}), {word}: {sentence}.")
+    return f"Gradient check {_HEADLINES[report.outcome]}: {report.verdict[1]}."
+
+
+def summary_lines(report):
+    """The verdict, the course's number (and why it differs, if it does), and the resolution."""
+    course = " ".join(part for part in (course_line(report), disagreement(report)) if part)
+    welch = welch_line(report) if report.welch and report.meaningful else ""
+    return [line for line in (headline(report), course, welch, resolution_line(report)) if line]
 
 
 def _parameter_rows(report):
-    """(name, shape, difference, status) per parameter, in theta's order."""
+    """(name, shape, difference, gap/error, status) per parameter, in theta's order."""
     rows = []
     for name, shape in zip(report.layout.names, report.layout.shapes):
-        d = report.per_parameter[name]
-        rows.append((name, "x".join(map(str, shape)) or "scalar", d, report.status(name)))
+        ratio = report.gap_ratio[name] if report.meaningful else float("nan")
+        rows.append((name, "x".join(map(str, shape)) or "scalar", report.per_parameter[name], ratio,
+                     report.status(name)))
     return rows
+
+
+def _ratio(ratio):
+    """gap / error bar as shown: "-" where there is none (a cost that changes between calls)."""
+    return f"{ratio:.2g}" if np.isfinite(ratio) else "-"
 
 
 def _worst_lines(report, k):
     lines = []
     for w in report.worst(k):
         where = f"{w.parameter}[{', '.join(map(str, w.index))}]" if w.index else w.parameter
-        lines.append(f"{where}: analytic {w.analytic:.6g}, numerical {w.numerical:.6g}, "
-                     f"relative error {w.relative_error:.3g}")
+        times = f"{w.gap / w.bar:.2g} x its error bar" if w.bar > 0 and np.isfinite(w.bar) else "no error bar"
+        lines.append(f"{where}: analytic {w.analytic:.6g}, numerical {w.numerical:.6g}, gap {w.gap:.3g} ({times})")
     return lines
 
 
@@ -46,51 +60,68 @@ def _mode_line(report):
             f"{report.calls} cost calls, {report.seconds:.3g} s.")
 
 
+def _wrap(text, indent="", hanging=""):
+    return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=hanging or indent,
+                         break_long_words=True, break_on_hyphens=False)
+
+
 def render_text(report, k=_WORST):
-    lines = [headline(report), _mode_line(report), ""]
-    width = max(len(name) for name in report.layout.names)
-    for name, shape, d, status in _parameter_rows(report):
-        lines.append(f"  {name:<{width}}  {shape:>9}  {d:10.3g}  {status}")
-    if not report.passed and len(report.components):
-        lines += ["", "Worst components:"] + ["  " + line for line in _worst_lines(report, k)]
+    lines = [_wrap(line) for line in summary_lines(report)] + [_wrap(_mode_line(report)), ""]
+    width = max(len(name) for name in report.layout.names + ("parameter",))
+    lines.append(f"  {'parameter':<{width}}  {'shape':>9}  {'difference':>10}  {'gap/error':>9}  status")
+    for name, shape, d, ratio, status in _parameter_rows(report):
+        lines.append(f"  {name:<{width}}  {shape:>9}  {d:10.3g}  {_ratio(ratio):>9}  {status}")
+    if not report.passed and len(report.components) and report.meaningful:
+        lines += ["", "Worst components:"] + [_wrap(line, "  ", "    ") for line in _worst_lines(report, k)]
     if report.diagnoses:
-        lines += ["", "Diagnoses:"] + [f"  - [{d.kind}] {d.message}" for d in report.diagnoses]
+        lines += ["", "Diagnoses:"] + [_wrap(f"- [{d.kind}] {d.message}", "  ", "    ") for d in report.diagnoses]
     return "\n".join(lines)
 
 
 def failure_message(report, k=_WORST):
-    """For GradientCheckError: the verdict, the failing parameters, the worst few components, the diagnoses."""
-    failing = ", ".join(f"{name} ({report.per_parameter[name]:.3g})" for name in report.failing) or "none"
-    lines = [headline(report), f"Failing parameters: {failing}."]
-    if len(report.components):
-        lines += ["Worst components:"] + ["  " + line for line in _worst_lines(report, k)]
-    lines += [f"- {d.message}" for d in report.diagnoses]
-    return "\n".join(lines)
+    """For GradientCheckError: the compact report itself (nbgrader's Validate shows only this message)."""
+    return render_text(report, k)
 
 
-_STYLE = ("<style>.gradlab-report td,.gradlab-report th{padding:2px 8px;text-align:left}"
-          ".gradlab-report .ok{color:#1a7f37}.gradlab-report .fail{color:#cf222e;font-weight:bold}"
-          ".gradlab-report .bar{display:inline-block;height:0.8em;background:currentColor}</style>")
-
-
-def render_html(report, k=_WORST):
+def diagnoses_html(report):
     e = html.escape
-    status_class = "ok" if report.passed else "fail"
+    return ("<p>Diagnoses:</p><ul>" + "".join(f"<li><b>{e(d.kind)}</b>: {e(d.message)}</li>"
+                                             for d in report.diagnoses) + "</ul>")
+
+
+_STYLE = ("<style>.gradlab-report{white-space:normal;overflow-wrap:anywhere;max-width:100%}"
+          ".gradlab-report td,.gradlab-report th{padding:2px 8px;text-align:left;white-space:nowrap}"
+          ".gradlab-report .ok{color:#1a7f37}.gradlab-report .fail{color:#cf222e;font-weight:bold}"
+          ".gradlab-report .unresolved{color:#9a6700;font-weight:bold}"
+          ".gradlab-report .bar{display:inline-block;height:0.8em;background:currentColor}"
+          ".gradlab-report .edge{display:inline-block;height:0.8em;border-left:1px dashed #555}</style>")
+_CSS = {"ok": "ok", "FAIL": "fail", "unresolved": "unresolved"}
+_OUTCOME_CSS = {"passed": "ok", "FAILED": "fail", "unresolved": "unresolved", "meaningless": "unresolved"}
+
+
+def render_html(report, k=_WORST, *, diagnoses=True):
+    """The report as HTML; diagnoses=False leaves the diagnoses out (a game may hold them back as a hint)."""
+    e = html.escape
+    summary, *rest = summary_lines(report)
     parts = [_STYLE, '<div class="gradlab-report">',
-             f'<p><b class="{status_class}">{e(headline(report))}</b><br><small>{e(_mode_line(report))}</small></p>',
-             "<table><tr><th>parameter</th><th>shape</th><th>difference</th><th></th><th></th></tr>"]
-    for name, shape, d, status in _parameter_rows(report):
-        # a bar whose length is log10 of the difference, so 1e-9 and 1e-1 are far apart at a glance
-        length = int(np.clip((np.log10(max(d, 1e-16)) + 16) * 8, 2, 128))
-        css = "fail" if status == "FAIL" else "ok"
-        parts.append(f'<tr class="{css}"><td>{e(name)}</td><td>{e(shape)}</td><td>{d:.3g}</td>'
-                     f'<td>{status}</td><td><span class="bar" style="width:{length}px"></span></td></tr>')
+             f'<p><b class="{_OUTCOME_CSS[report.outcome]}">{e(summary)}</b><br>'
+             + "<br>".join(e(line) for line in rest) + f"<br><small>{e(_mode_line(report))}</small></p>",
+             "<table><tr><th>parameter</th><th>shape</th><th>difference</th><th>gap / error bar</th>"
+             "<th>status</th><th></th></tr>"]
+    for name, shape, d, ratio, status in _parameter_rows(report):
+        # a bar whose length is log10 of gap / error bar, with the error bar itself at the dashed mark: a
+        # parameter within its error ends left of it, one above it right of it
+        length = int(np.clip((np.log10(max(ratio, 1e-6)) + 6) * 10, 2, 100)) if np.isfinite(ratio) else 0
+        parts.append(f'<tr class="{_CSS[status]}"><td>{e(name)}</td><td>{e(shape)}</td><td>{d:.3g}</td>'
+                     f'<td>{_ratio(ratio)}</td><td>{status}</td>'
+                     f'<td><span class="bar" style="width:{min(length, 60)}px">'
+                     f'</span><span class="edge"></span><span class="bar" style="width:{max(length - 60, 0)}px">'
+                     "</span></td></tr>")
     parts.append("</table>")
-    if not report.passed and len(report.components):
+    if not report.passed and len(report.components) and report.meaningful:
         parts.append("<p>Worst components:</p><ul>" + "".join(f"<li>{e(line)}</li>"
                                                                 for line in _worst_lines(report, k)) + "</ul>")
-    if report.diagnoses:
-        parts.append("<p>Diagnoses:</p><ul>" + "".join(
-            f"<li><b>{e(d.kind)}</b>: {e(d.message)}</li>" for d in report.diagnoses) + "</ul>")
+    if report.diagnoses and diagnoses:
+        parts.append(diagnoses_html(report))
     parts.append("</div>")
     return "".join(parts)

@@ -1,7 +1,10 @@
-"""GradCheckReport: what a gradient check measured, and the numbers and verdict that follow from it.
+"""GradCheckReport: what a gradient check measured, and the one decision that follows from it.
 
-A report holds rows of measurements: one per component of theta (full and sampled modes) or one per random
-direction (directional mode). Every number it shows is derived from those rows, so nothing can disagree.
+Each measured row has an error bar (gradlab.errorbar). A parameter is "FAIL" when a row of it stands above
+its bar, "unresolved" when the check cannot judge it (only kinks, steps lost to rounding, a bar coarser than
+the gradient itself, a random cost), and "ok" otherwise. Everything that states a verdict reads `status`:
+`failing`, `unresolved`, `passed`, `verdict`, the text, the HTML, the heatmaps, the widgets, the grader. The
+course's relative difference and its threshold are reported beside it, and explained where they disagree.
 """
 from __future__ import annotations
 
@@ -11,31 +14,21 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .tolerance import tolerance_for, verdict
+from .measurements import Measurements  # noqa: F401  (part of the report's public vocabulary)
+from .tolerance import tolerance_for, verdict as course_scale
+
+OK, FAIL, UNRESOLVED = "ok", "FAIL", "unresolved"
+STATUSES = (OK, FAIL, UNRESOLVED)
+# A parameter whose error bar is more than this share of the gradient's scale cannot be judged: an error a
+# tenth the size of the gradient could hide in it. The scale is the gradient's largest entry, or |J| where that is
+# larger (at a minimum the gradient is ~0, yet an error of the size a gradient of this cost takes would show).
+RESOLVE_LIMIT = 0.1
+# Where the bars are that coarse, a gap just above one is no evidence: it must stand this many bars above.
+CLEARLY_ABOVE = 3.0
 
 
 class GradientCheckError(AssertionError):
-    """A gradient check failed; the message names the worst components, never whole arrays."""
-
-
-@dataclass(frozen=True)
-class Measurements:
-    """Parallel arrays, one entry per measured row."""
-
-    parameter: np.ndarray  # index into layout.names
-    position: np.ndarray  # flat position in theta, or -1 for a direction
-    analytic: np.ndarray  # the backprop's value (a component, or the gradient projected on a direction)
-    numerical: np.ndarray  # the centred difference
-    left: np.ndarray  # one-sided differences (NaN where not measured); they disagree at a kink
-    right: np.ndarray
-    value: np.ndarray  # the parameter's own value (or projection): the L2 gap is a multiple of it
-    kink: np.ndarray  # rows at a non-differentiable point, left out of the verdict
-
-    def select(self, mask):
-        return Measurements(*(getattr(self, f)[mask] for f in self.__dataclass_fields__))
-
-    def __len__(self):
-        return len(self.analytic)
+    """A gradient check did not pass; the message is the compact report (verdict, table, worst, diagnoses)."""
 
 
 class WorstComponent(NamedTuple):
@@ -44,6 +37,8 @@ class WorstComponent(NamedTuple):
     analytic: float
     numerical: float
     relative_error: float
+    gap: float = 0.0  # |analytic - numerical| (Richardson's numerical value where it was measured again)
+    bar: float = 0.0  # its error bar
 
 
 def relative_difference(analytic, numerical):
@@ -58,7 +53,7 @@ class GradCheckReport:
     layout: object  # ParameterLayout
     mode: str
     epsilon: float
-    threshold: float
+    threshold: float  # the course's threshold on its relative difference (reported, not decided on)
     dtype: str  # the precision the cost was evaluated in
     measurements: Measurements  # the rows the verdict rests on
     components: Measurements  # component rows (for worst(); in directional mode, from refinement)
@@ -66,11 +61,14 @@ class GradCheckReport:
     cost_spread: float  # max - min of the cost over repeated calls at the same parameters
     calls: int
     seconds: float
+    noise: object = None  # NoiseEstimate: the cost's measured round-off
     examples: int | None = None  # m, when known: it turns a factor into "a missing 1/m"
     checks_in_a_row: int = 1  # checks one after another from the same line of user code (0: gradlab's own)
+    gradient_names: dict = field(default_factory=dict)  # parameter -> the gradient's name in feedback
     diagnoses: list = field(default_factory=list)
+    welch: bool = False  # checked by check_network: the text shows Welch Labs' metric beside ours
 
-    # -- the numbers -------------------------------------------------------------------------------
+    # -- the course's numbers ------------------------------------------------------------------------------
     @property
     def meaningful(self):
         """False when the cost is not a function of the parameters (dropout on): no verdict then."""
@@ -78,25 +76,124 @@ class GradCheckReport:
 
     @cached_property
     def difference(self):
-        """The course's relative difference, kinks left out."""
-        kept = ~self.measurements.kink
+        """The course's relative difference, unjudged rows (kinks, lost steps) left out."""
+        kept = self.measurements.judged
         return relative_difference(self.measurements.analytic[kept], self.measurements.numerical[kept])
 
     @cached_property
     def difference_including_kinks(self):
         return relative_difference(self.measurements.analytic, self.measurements.numerical)
 
+    @cached_property
+    def per_parameter(self):
+        """name -> the course's relative difference over that parameter's judged rows."""
+        return {name: relative_difference(*self.rows(name)[:2]) for name in self.layout.names}
+
+    @property
+    def course_verdict(self):
+        """(word, sentence) of the course's rule of thumb for `difference` (1e-7 / 1e-5 / 1e-3 in float64)."""
+        return course_scale(self.difference, self.dtype)
+
+    @property
+    def welch_difference(self):
+        """norm(grad - numgrad) / norm(grad + numgrad), the metric of Welch Labs' checker (about 1e-8 or less)."""
+        kept = self.measurements.judged
+        a, n = self.measurements.analytic[kept], self.measurements.numerical[kept]
+        denominator = np.linalg.norm(a + n)
+        return float(np.linalg.norm(a - n) / denominator) if denominator > 0 else 0.0
+
+    # -- the decision --------------------------------------------------------------------------------------
+    @cached_property
+    def scale(self):
+        """The gradient's largest entry (judged rows, either side): what the error bars are measured against."""
+        m = self.measurements.select(self.measurements.judged)
+        return float(np.max(np.maximum(np.abs(m.analytic), np.abs(m.reference)), initial=0.0))
+
+    @cached_property
+    def statuses(self):
+        """name -> "ok", "FAIL" or "unresolved": the one decision every verdict is read from."""
+        return {name: self._decide(name) for name in self.layout.names}
+
+    def _decide(self, name):
+        if not self.meaningful:
+            return UNRESOLVED
+        rows = self._parameter_rows(name)
+        judged = rows.select(rows.judged)
+        if len(judged) == 0:
+            return UNRESOLVED
+        coarse = np.max(judged.bar) > RESOLVE_LIMIT * max(self.scale, abs(self.cost_value))
+        if np.any(judged.above) and (not coarse or np.max(judged.ratio) > CLEARLY_ABOVE):
+            return FAIL
+        return UNRESOLVED if coarse else OK
+
+    def status(self, name):
+        """"ok" (within its error bar), "FAIL" (above it) or "unresolved" (the check cannot judge it)."""
+        if name not in self.layout:
+            raise KeyError(f"no parameter named {name!r}; the check covered {', '.join(self.layout.names)}")
+        return self.statuses[name]
+
+    @property
+    def failing(self):
+        """Parameters with a row above its error bar, in theta's order."""
+        return [name for name, status in self.statuses.items() if status == FAIL]
+
+    @property
+    def unresolved(self):
+        """Parameters the check cannot judge, in theta's order."""
+        return [name for name, status in self.statuses.items() if status == UNRESOLVED]
+
     @property
     def passed(self):
-        return self.meaningful and self.difference < self.threshold
+        """True when every parameter is within its error bar (and the cost is a function of them)."""
+        return all(status == OK for status in self.statuses.values())
+
+    @property
+    def outcome(self):
+        """One word: "passed", "FAILED", "unresolved" or "meaningless"."""
+        if not self.meaningful:
+            return "meaningless"
+        return "FAILED" if self.failing else ("unresolved" if self.unresolved else "passed")
 
     @property
     def verdict(self):
-        """(word, sentence) on the dtype's scale: correct / look closer / suspicious / bug."""
+        """(word, sentence): correct / bug / unresolved / meaningless, from the per-parameter decision."""
         if not self.meaningful:
             return "meaningless", "the cost changes between calls at the same parameters, so no verdict"
-        return verdict(self.difference, self.dtype)
+        if self.failing:
+            return "bug", (f"{_names(self.failing)} {'disagrees' if len(self.failing) == 1 else 'disagree'} "
+                           "with the numerical gradient by more than the error bar")
+        if self.unresolved:
+            return "unresolved", f"the check cannot judge {_names(self.unresolved)} here"
+        return "correct", "every parameter agrees with the numerical gradient within its error bar"
 
+    @cached_property
+    def gap_ratio(self):
+        """name -> the largest gap / error bar over its judged rows (above 1: FAIL)."""
+        result = {}
+        for name in self.layout.names:
+            rows = self._parameter_rows(name)
+            ratio = rows.ratio[rows.judged]
+            result[name] = float(np.max(ratio, initial=0.0))
+        return result
+
+    @cached_property
+    def resolution(self):
+        """The largest error bar over the judged rows: an entry off by more than this would show. (Rows
+        measured again at epsilon / 2 are left out: their bars carry the extra round-off of the smaller step.)"""
+        m = self.measurements
+        plain = m.judged & np.isnan(m.extrapolated)
+        return float(np.max(m.bar[plain if plain.any() else m.judged], initial=0.0))
+
+    @property
+    def relative_resolution(self):
+        """`resolution` as a share of the gradient's largest entry (inf when the gradient is zero)."""
+        return self.resolution / self.scale if self.scale > 0 else float("inf")
+
+    def gradient_name(self, name):
+        """How feedback names the gradient of parameter `name`: "dW1" unless gradient_names says otherwise."""
+        return self.gradient_names.get(name, f"d{name}")
+
+    # -- rows ----------------------------------------------------------------------------------------------
     @property
     def analytic(self):
         return self.measurements.analytic.reshape(-1, 1)
@@ -110,66 +207,37 @@ class GradCheckReport:
         """The flat positions of theta that were measured one by one."""
         return self.components.position
 
-    @cached_property
-    def per_parameter(self):
-        """name -> the relative difference over that parameter's rows (kinks left out)."""
-        return {name: relative_difference(*self.rows(name)[:2]) for name in self.layout.names}
-
-    @cached_property
-    def failing(self):
-        """Parameters at or above the threshold by more than round-off can explain.
-
-        A parameter whose gradient is tiny has a noisy relative difference: a gap of 1e-9 on a gradient of
-        1e-3 reads 1e-6. A gap below about 100 eps_mach |J| / epsilon per entry is round-off, not a bug.
-        """
-        noise = 100 * np.finfo(self.dtype).eps * abs(self.cost_value) / self.epsilon
-        result = []
-        for name, d in self.per_parameter.items():
-            a, n, _ = self.rows(name)
-            if not d < self.threshold and np.linalg.norm(a - n) > noise * np.sqrt(max(len(a), 1)):
-                result.append(name)
-        return result
-
-    def status(self, name):
-        """"ok", "FAIL", or "round-off" (above the threshold, but only by round-off)."""
-        if self.per_parameter[name] < self.threshold:
-            return "ok"
-        return "FAIL" if name in self.failing else "round-off"
-
-    @property
-    def welch_difference(self):
-        """norm(grad - numgrad) / norm(grad + numgrad), the metric of Welch Labs' checker (about 1e-8 or less)."""
-        a, n = self.measurements.analytic, self.measurements.numerical
-        denominator = np.linalg.norm(a + n)
-        return float(np.linalg.norm(a - n) / denominator) if denominator > 0 else 0.0
-
     @property
     def tolerance(self):
         return tolerance_for(self.dtype)
 
+    def _parameter_rows(self, name):
+        return self.measurements.select(self.measurements.parameter == self.layout.names.index(name))
+
     def rows(self, name, *, include_kinks=False):
-        """(analytic, numerical, value) of the verdict's rows for one parameter."""
-        m = self.measurements
-        mask = m.parameter == self.layout.names.index(name)
+        """(analytic, numerical, value) of the verdict's rows for one parameter (judged rows only, unless
+        include_kinks)."""
+        rows = self._parameter_rows(name)
         if not include_kinks:
-            mask &= ~m.kink
-        return m.analytic[mask], m.numerical[mask], m.value[mask]
+            rows = rows.select(rows.judged)
+        return rows.analytic, rows.numerical, rows.value
 
     def worst(self, k=5):
-        """The k components with the largest disagreement |analytic - numerical|, kinks left out."""
-        c = self.components.select(~self.components.kink)
-        gap = np.abs(c.analytic - c.numerical)
-        order = np.argsort(-gap, kind="stable")[:k]
+        """The k judged components furthest above (or least within) their error bars."""
+        c = self.components.select(self.components.judged)
+        order = np.lexsort((-c.gap, -c.ratio))[:k]
         result = []
         for row in order:
             name, index = self.layout.locate(c.position[row])
             scale = abs(c.analytic[row]) + abs(c.numerical[row])
+            gap = abs(c.analytic[row] - c.numerical[row])
             result.append(WorstComponent(name, index, float(c.analytic[row]), float(c.numerical[row]),
-                                         float(gap[row] / scale) if scale > 0 else 0.0))
+                                         float(gap / scale) if scale > 0 else 0.0, float(c.gap[row]),
+                                         float(c.bar[row])))
         return result
 
     def assert_passed(self, k=3):
-        """Raise GradientCheckError naming the worst components if the check did not pass."""
+        """Raise GradientCheckError, whose message is the compact report, unless the check passed."""
         if self.passed:
             return self
         from .render import failure_message
@@ -185,5 +253,8 @@ class GradCheckReport:
         return render_html(self)
 
     def __repr__(self):
-        word = "passed" if self.passed else ("meaningless" if not self.meaningful else "FAILED")
-        return f"<GradCheckReport {word}: difference={self.difference:.3g}, mode={self.mode}>"
+        return f"<GradCheckReport {self.outcome}: difference={self.difference:.3g}, mode={self.mode}>"
+
+
+def _names(names):
+    return ", ".join(names) if len(names) <= 4 else f"{', '.join(names[:3])} and {len(names) - 3} more"

@@ -9,25 +9,30 @@ from numbers import Number
 
 import numpy as np
 
-from .layout import ParameterLayout, gradients_to_vector, layout_of
+from .layout import ParameterLayout, gradient_key, gradients_to_vector, layout_of
 
 
 class CheckTarget:
     """theta, its layout, the analytic gradient (float64), and `evaluate()`: the cost at the current theta."""
 
-    def __init__(self, cost, parameters, gradients):
+    def __init__(self, cost, parameters, gradients, gradient_names=None):
         if not callable(cost):
             raise TypeError(f"cost must be a function of the parameters; got {type(cost).__name__}")
         self.cost = cost
         if isinstance(parameters, dict):
             self.layout = layout_of(parameters)
             values = parameters
-            analytic = gradients_to_vector(gradients, self.layout)
+            self.gradient_names = _gradient_names(gradient_names, self.layout)
+            analytic = gradients_to_vector(gradients, self.layout, self.gradient_names)
+            self.gradient_dtype = _working_dtype(
+                gradients[gradient_key(gradients, name, self.gradient_names)] for name in self.layout.names)
         elif isinstance(parameters, (np.ndarray, Number)) and not isinstance(parameters, bool):
             shape = np.shape(parameters)
             self.layout = ParameterLayout(("theta",), (shape,))
             values = {"theta": parameters}
+            self.gradient_names = _gradient_names(gradient_names, self.layout)
             analytic = _single_gradient(gradients, shape)
+            self.gradient_dtype = _working_dtype([gradients])
         else:
             raise TypeError("parameters must be a number, a numpy array or a dict of arrays; "
                             f"got {type(parameters).__name__}")
@@ -38,7 +43,7 @@ class CheckTarget:
         self.flat = self.theta.reshape(-1)
         self.analytic = analytic.reshape(-1)
         _require_finite(self.flat, self.layout, "parameter")
-        _require_finite(self.analytic, self.layout, "gradient")
+        _require_finite(self.analytic, self.layout, "gradient", self.gradient_names)
         self.pristine = self.theta.copy()  # one copy per check, to restore and to catch a cost that writes
         if isinstance(parameters, Number):
             self.argument = None  # the 1-D case: the cost gets a float, rebuilt at each call
@@ -112,15 +117,31 @@ def _single_gradient(gradients, shape):
 
 
 def _working_dtype(values):
+    """The precision values share: float16 or float32 when all floats are, else float64."""
     floats = [np.asarray(v).dtype for v in values if np.issubdtype(np.asarray(v).dtype, np.floating)]
     dtype = np.result_type(*floats) if floats else np.dtype(np.float64)
     return dtype if dtype in (np.float16, np.float32) else np.dtype(np.float64)
 
 
-def _require_finite(flat, layout, what):
+def _gradient_names(gradient_names, layout):
+    """The caller's gradient_names, checked: a dict from parameter names to strings."""
+    if gradient_names is None:
+        return {}
+    if not isinstance(gradient_names, dict):
+        raise TypeError(f"gradient_names must be a dict such as {{'W': 'dW'}}; got {type(gradient_names).__name__}")
+    for name, key in gradient_names.items():
+        if name not in layout:
+            raise ValueError(f"gradient_names names {name!r}, which is not a parameter; the parameters are "
+                             f"{', '.join(layout.names)}")
+        if not isinstance(key, str) or not key:
+            raise TypeError(f"gradient_names[{name!r}] must be a non-empty string; got {key!r}")
+    return dict(gradient_names)
+
+
+def _require_finite(flat, layout, what, gradient_names=None):
     bad = np.flatnonzero(~np.isfinite(flat))
     if bad.size:
         name, _ = layout.locate(bad[0])
-        key = name if what == "parameter" else f"d{name}"
+        key = name if what == "parameter" else (gradient_names or {}).get(name, f"d{name}")
         raise ValueError(f"{what} {key} is not finite at {layout.label(bad[0])}: {flat[bad[0]]} "
                          f"({bad.size} non-finite entr{'y' if bad.size == 1 else 'ies'} in all)")

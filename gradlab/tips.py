@@ -3,43 +3,14 @@
 - Run it at random initialization and again after some training: `check_at_init_and_after_training`.
 - It does not work with dropout: `models.dropout_disabled()` (keep_prob = 1.0 inside the block), and the
   "nondeterministic" diagnosis when a check meets a random cost.
-- Use it only to debug, not in training: `repeated_check_count` lets a report say when one line of code has
-  run check after check (as in a training loop), each costing 2n cost calls.
+- Use it only to debug, not in training: gradlab.streak lets a report say when one line of code has run
+  check after check (as in a training loop), each costing 2n cost calls.
 """
 from __future__ import annotations
 
-import os
-import sys
 from dataclasses import dataclass
 
-from . import models
-
-_PACKAGE = os.path.dirname(os.path.abspath(__file__))
-_CHECK = os.path.join(_PACKAGE, "check.py")
-REPEATED_CHECKS = 5  # from this many checks in a row at one line on, the report says: a training loop?
-_streak = {"frame": None, "line": None, "count": 0}
-
-
-def repeated_check_count():
-    """How many checks in a row the caller's line has run, counting this one (0: gradlab's own call).
-
-    The caller is the first frame outside check.py. When that is gradlab itself (a widget, a tip helper
-    that checks before and after training), the loop is the library's, not the student's: it is not
-    counted. Frames are compared as objects (and the last one is held until the next check, so its memory
-    cannot be reused): a loop keeps one frame alive across its iterations, while separate calls (a cell run
-    again) each get a new frame.
-    """
-    frame = sys._getframe(1)
-    while frame is not None and os.path.abspath(frame.f_code.co_filename) == _CHECK:
-        frame = frame.f_back
-    if frame is None or os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE + os.sep):
-        _streak.update(frame=None, line=None, count=0)
-        return 0
-    if frame is _streak["frame"] and frame.f_lineno == _streak["line"]:
-        _streak["count"] += 1
-    else:
-        _streak.update(frame=frame, line=frame.f_lineno, count=1)
-    return _streak["count"]
+from .check import check_backprop
 
 
 @dataclass
@@ -68,9 +39,10 @@ def check_at_init_and_after_training(layer_dims=(4, 5, 3, 1), *, backward=None, 
     """Check `backward` on the reference network at initialization, train `steps` steps with it, check again.
 
     A backprop that is right only near zero (tanh' taken as 1, say) passes at a small initialization and
-    fails once training has grown the weights: the reason for the tip.
+    fails once training has grown the weights: the reason for the tip. Each report says what it could
+    resolve: a bug below that is invisible at that point, and training may bring it out.
     """
-    from .check import check_backprop  # here, not at the top: check imports this module
+    from . import models  # the reference network is imported only when used (import gradlab stays light)
 
     if X is None or Y is None:
         X, Y = models.make_dataset(layer_dims[0], m, seed=seed)

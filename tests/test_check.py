@@ -3,6 +3,10 @@ import pytest
 
 import gradlab
 from gradlab import course
+from gradlab.check import PROBE_CALLS
+from gradlab.noise import CALLS as NOISE_CALLS
+
+FIXED_CALLS = PROBE_CALLS + NOISE_CALLS  # the probe at theta, then the cost's round-off measured
 
 
 @pytest.fixture
@@ -19,7 +23,7 @@ def test_one_dimensional_check_matches_the_course(course_case):
     report = gradlab.gradient_check(lambda t: course.forward_propagation(x, t), theta, course.backward_propagation(x, theta))
     assert report.difference == course.gradient_check(x, theta)
     assert report.passed and report.verdict[0] == "correct"
-    assert report.layout.names == ("theta",) and report.calls == 2 + 3
+    assert report.layout.names == ("theta",) and report.calls == 2 + FIXED_CALLS
 
 
 @pytest.mark.parametrize("planted_bugs", [True, False])
@@ -175,15 +179,23 @@ def test_raise_on_failure_names_the_worst_components_not_arrays(course_case):
     assert isinstance(info.value, AssertionError)
     text = str(info.value)
     assert "b1[" in text and "W2" in text and "[[" not in text and "array(" not in text
-    assert len(text.splitlines()) < 15
+    # the message is the compact report: verdict, table, worst components, diagnoses, in short lines
+    lines = text.splitlines()
+    assert lines[0].startswith("Gradient check FAILED: b1, W2 disagree")
+    assert "  W2             3x5       0.333    7.6e+04  FAIL" in lines or any(
+        line.split()[:1] == ["W2"] and line.endswith("FAIL") for line in lines)
+    assert any(line.split()[:1] == ["W1"] and line.endswith("ok") for line in lines)
+    assert "Worst components:" in lines and "Diagnoses:" in lines and "db1 is 4x too large" in text
+    assert max(len(line) for line in lines) <= 100 and len(lines) < 40
 
 
 def test_report_text_and_html(course_case):
     X, Y, parameters = course_case
     report = gradlab.check_backprop(course.forward_propagation_n, course.buggy_backward_propagation_n, X, Y, parameters)
     text = str(report)
-    assert text.startswith("Gradient check FAILED: difference = 0.285")
-    lines = {line.split()[0]: line for line in text.splitlines() if line.startswith("  ") and len(line.split()) == 4}
+    assert text.startswith("Gradient check FAILED: b1, W2 disagree with the numerical gradient")
+    assert "The course's difference is 0.285 (its threshold 2e-07)." in text
+    lines = {line.split()[0]: line for line in text.splitlines() if line.startswith("  ") and len(line.split()) == 5}
     assert lines["W2"].endswith("FAIL") and lines["b1"].endswith("FAIL") and lines["W1"].endswith("ok")
     assert "Worst components" in text and "Diagnoses" in text
     html = report._repr_html_()
@@ -194,3 +206,14 @@ def test_verdict_scale_and_its_float32_shift():
     assert [gradlab.verdict(d)[0] for d in (1e-9, 1e-6, 1e-4, 1e-2)] == ["correct", "look closer", "suspicious", "bug"]
     assert gradlab.verdict(1e-6, np.float32)[0] == "correct"
     assert gradlab.verdict(float("nan"))[0] == "bug"
+
+
+def test_the_coherence_helper_catches_a_field_that_says_otherwise(course_case):
+    from coherence import assert_coherent
+
+    X, Y, parameters = course_case
+    report = gradlab.check_backprop(course.forward_propagation_n, course.buggy_backward_propagation_n, X, Y, parameters)
+    assert_coherent(report)
+    report.statuses = dict(report.statuses, W2="ok")  # the table would now say ok where a row stands above
+    with pytest.raises(AssertionError):
+        assert_coherent(report)

@@ -50,7 +50,7 @@ def test_lesson_is_stored_without_outputs(path):
 def test_lesson_teaches_and_ends_with_a_self_check(path):
     nb = read(path)
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# Lesson")
-    assert "Quiz(" in nb.cells[-1].source and nb.cells[-1].cell_type == "code"
+    assert "lesson_quiz(" in nb.cells[-1].source and nb.cells[-1].cell_type == "code"
     for cell in code_cells(nb):
         for node in ast.walk(ast.parse(cell.source)):
             if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
@@ -105,3 +105,14 @@ def test_lesson_runs_clean_in_a_fresh_kernel(path, jupyter_dirs):
     for model_name, description in BROWSER_WIDGETS.get(path.name, ()):
         assert description in [m["state"].get("description") for m in state.values()
                                if m["model_name"] == model_name], (model_name, description)
+
+
+def test_no_quiz_answer_or_explanation_is_in_a_lessons_source():
+    """A cell shows its source in JupyterLab and Notebook 7: questions live in gradlab.widgets.quiz_bank."""
+    from gradlab.widgets.quiz_bank import QUESTIONS
+
+    for path in NOTEBOOKS:
+        text = "".join(cell.source for cell in read(path).cells)
+        assert "answer=" not in text and "explanation=" not in text, path.name
+        for question in QUESTIONS[int(path.name[:2])]:
+            assert question.explanation not in text and question.prompt not in text, path.name

@@ -124,17 +124,21 @@ def test_component_errors_leave_unmeasured_components_out():
     assert all(np.sum(~np.isnan(grid)) == min(2, grid.size) for grid in grids.values())
 
 
-def test_heatmaps_hold_one_image_per_parameter_and_refill(buggy_report):
+def test_heatmaps_draw_the_decision_gap_over_error_bar(buggy_report):
     fig = plots.component_heatmaps(buggy_report)
     images = fig.gradlab_markers
     assert len(images) == len(buggy_report.layout.names)
     assert [im.get_array().shape for im in images] == [s for s in buggy_report.layout.shapes]
-    b1 = images[buggy_report.layout.names.index("b1")].get_array()
-    assert np.allclose(b1[b1 > -12], np.log10(0.6), atol=1e-6)
+    ratios = plots.component_ratios(buggy_report)
+    for name, im in zip(buggy_report.layout.names, images):
+        shown = im.get_array()
+        # red (above 0 on the log scale, i.e. above the error bar) exactly where the report says FAIL
+        assert (shown.max() > 0) == (buggy_report.status(name) == "FAIL"), name
+        assert np.allclose(shown, np.log10(np.clip(ratios[name], *plots.RATIO_LIMITS)))
     X, Y, parameters = course.course_test_case()
     fixed = gradlab.check_backprop(course.forward_propagation_n, course.backward_propagation_n, X, Y, parameters)
     plots.fill_heatmaps(fig, fixed)
-    assert images[buggy_report.layout.names.index("b1")].get_array().max() < -5
+    assert all(im.get_array().max() < 0 for im in images)  # the course's correct solution: all within
     image(plots.png(fig))
 
 
@@ -154,8 +158,9 @@ def test_tip_figures():
     line, caption = costs.gradlab_markers
     plots.mark_costs(costs, [0.7, 0.7, 0.7])
     assert list(line.get_ydata()) == [0.7] * 3 and caption.get_text().endswith("= 0")
-    training = plots.difference_over_training(
-        [0, 50, 100], {"correct": [1e-9, 1e-8, 0.0], "buggy": [1e-8, 1e-3, 0.5]}, 2e-7, current=50)
+    training = plots.ratio_over_training([0, 50, 100], {"correct": [0.1, 0.2, 0.0], "buggy": [0.5, 30, 1e4]},
+                                         current=50)
+    assert all(float(t).is_integer() for t in training.axes[0].get_xticks())  # steps are counts
     assert list(training.gradlab_markers[0].get_xdata()) == [50, 50]
     for fig in (fig, costs, training):
         image(plots.png(fig))
@@ -170,4 +175,4 @@ def test_a_flat_cost_still_gets_a_visible_range():
 def test_error_curves_of_the_models_network_run_without_warnings():
     X, Y, parameters = models.course_test_case()
     report = gradlab.check_backprop(models.forward, bugs.course_buggy_backward, X, Y, parameters)
-    image(plots.png(plots.component_heatmaps(report, low=1e-10, high=1e-1)))
+    image(plots.png(plots.component_heatmaps(report, low=1e-3, high=1e3)))

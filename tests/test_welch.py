@@ -72,3 +72,15 @@ def test_a_buggy_network_fails_and_the_worst_components_are_the_buggy_ones(data)
 def test_an_object_without_the_methods_is_named():
     with pytest.raises(TypeError, match="getParams"):
         gradlab.check_network(object(), np.zeros((1, 2)), np.zeros((1, 1)))
+
+
+def test_their_metric_is_shown_beside_ours_and_explained_where_it_differs(data):
+    X, y = data
+    right = gradlab.check_network(TinyNetwork(), X, y)
+    text = str(right)
+    assert "Welch Labs' metric norm(grad - numgrad) / norm(grad + numgrad) is" in text
+    assert right.passed and right.verdict[0] == "correct"
+    if right.welch_difference > 1e-8:
+        assert "above that only by what the check cannot avoid" in text
+    wrong = gradlab.check_network(TinyNetwork(bug=2.0), X, y)
+    assert not wrong.passed and wrong.failing == ["theta"] and "Welch Labs' metric" in str(wrong)

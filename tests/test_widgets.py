@@ -1,5 +1,6 @@
 """The widgets without a browser: set values, click buttons, and look at the state and the outputs."""
 import base64
+import html as html_module
 import inspect
 
 import ipywidgets
@@ -7,6 +8,8 @@ import numpy as np
 import pytest
 
 import gradlab
+import gradlab.check
+import gradlab.noise
 from gradlab import bugs, course, models
 from gradlab import widgets as gw
 from gradlab.widgets.examples import ExampleFunction
@@ -215,7 +218,8 @@ def test_check_cost_demo_measures_growing_networks():
     demo = gw.CheckCostDemo(widths=(4, 16, 32), m=16)
     sizes = [row["n"] for row in demo.rows]
     assert sizes == sorted(sizes) and sizes[0] == 4 * 4 + 4 + 4 * 4 + 4 + 4 + 1
-    assert all(row["calls"]["full"] == 2 * row["n"] + 3 for row in demo.rows)
+    fixed = gradlab.check.PROBE_CALLS + gradlab.noise.CALLS
+    assert all(row["calls"]["full"] == 2 * row["n"] + fixed for row in demo.rows)
     assert all(row["seconds"]["full"] > row["seconds"]["sampled"] for row in demo.rows[1:])
     before = demo.numbers.value
     demo.network_slider.value = 32
@@ -358,3 +362,36 @@ def test_report_numbers_are_the_libraries():
     direct = gradlab.check_backprop(course.forward_propagation_n, course.backward_propagation_n, X, Y, parameters)
     assert panel.report.difference == direct.difference == course.gradient_check_n(
         parameters, course.backward_propagation_n(X, Y, course.forward_propagation_n(X, Y, parameters)[1]), X, Y)
+
+
+def test_find_the_bug_shows_the_numbers_first_and_the_diagnoses_as_a_hint():
+    game = gw.FindTheBug(seed=1)
+    assert game.guess_picker.options[0] == (gw.find_the_bug.PICK_ONE, "") and game.guess_picker.value == ""
+    report = game.panel.report
+    assert report.diagnoses and "Diagnoses" not in game.panel.report_view.value
+    assert all(d.message not in game.panel.report_view.value for d in report.diagnoses)
+    assert "Worst components" in game.panel.report_view.value and picture(game.panel.heatmaps)
+    assert game.hint.value == "" and not game.hinted
+    game.hint_button.click()
+    assert game.hinted and game.hint_button.disabled
+    assert html_module.escape(report.diagnoses[0].message) in game.hint.value
+    game.guess_picker.value = game.answer
+    assert game.guess == game.answer
+    game.submit_button.click()
+    assert game.solved and game.score == 1 and game.hinted_score == 1
+    assert "(with a hint)" in game.feedback.value and "1 of them with a hint" in game.scoreboard.value
+    game.next_button.click()
+    assert not game.hinted and game.hint.value == "" and not game.hint_button.disabled
+    assert game.guess is None and game.guess_picker.value == ""
+    game.guess = game.answer
+    game.submit()
+    assert game.score == 2 and game.hinted_score == 1
+    assert "Score:</b> 2 of 2 rounds solved at the first guess, 1 of them with a hint" in game.scoreboard.value
+
+
+def test_lesson_quizzes_come_from_the_library():
+    quiz = gw.lesson_quiz(3)
+    assert isinstance(quiz, gw.Quiz) and len(quiz.questions) >= 4
+    assert all(feedback.value == "" for feedback in quiz.feedback)  # nothing told before an answer
+    with pytest.raises(ValueError, match="no quiz for lesson 9"):
+        gw.lesson_quiz(9)

@@ -11,11 +11,12 @@ from .examples import EXAMPLE_FUNCTIONS, ExampleFunction
 from .find_the_bug import FindTheBug
 from .parameter_vector import ParameterVectorView
 from .quiz import Question, Quiz
+from .quiz_bank import lesson_quiz
 from .tip_demos import CheckCostDemo, DropoutDemo, RegularizationDemo
 from .tip_training import TrainingDemo
 
 __all__ = [
     "GradlabWidget", "CheckPanel", "EpsilonExplorer", "EXAMPLE_FUNCTIONS", "ExampleFunction", "FindTheBug",
-    "ParameterVectorView", "Question", "Quiz", "CheckCostDemo", "DropoutDemo", "RegularizationDemo",
+    "ParameterVectorView", "Question", "Quiz", "lesson_quiz", "CheckCostDemo", "DropoutDemo", "RegularizationDemo",
     "TrainingDemo",
 ]

@@ -44,6 +44,17 @@ def guarded(method):
     return run
 
 
+# Labels and options read whole: radio options and long labels wrap instead of being cut off with "...",
+# and status words in tables stay on one line.
+STYLE = ("<style>.gradlab-widget .widget-radio-box label{white-space:normal;height:auto;line-height:1.4;"
+         "overflow:visible;margin-bottom:4px}.gradlab-widget .widget-radio-box{width:auto;max-width:100%}"
+         ".gradlab-widget .widget-inline-hbox .widget-label{overflow:visible;text-overflow:clip}"
+         ".gradlab-widget .widget-toggle-button,.gradlab-widget .widget-button{overflow:visible;"
+         "text-overflow:clip;padding-left:10px;padding-right:10px}"
+         ".gradlab-widget .widget-html-content{white-space:normal;overflow-wrap:break-word}"
+         ".gradlab-widget td,.gradlab-widget th{white-space:nowrap}</style>")
+
+
 class GradlabWidget(widgets.VBox):
     """A VBox with an error area at the bottom. Subclasses call `self.assemble(...)` with their children."""
 
@@ -59,7 +70,8 @@ class GradlabWidget(widgets.VBox):
         self.add_class(self.css_class)
 
     def assemble(self, *children):
-        self.children = [child for child in children if child is not None] + [self.error_area]
+        self.children = ([html_area("gradlab-style", value=STYLE)] + [child for child in children if child is not None]
+                         + [self.error_area])
 
     def show_error(self, error):
         self._failed = True

@@ -16,6 +16,7 @@ import traitlets
 from .. import bugs as bug_catalogue
 from .. import plots
 from ..check import MODES, check_backprop, gradient_check
+from ..render import render_html
 from .base import GradlabWidget, MarkedFigure, figure_area, guarded, html_area, labelled, show_png
 
 EPSILONS = (1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9)
@@ -38,10 +39,11 @@ class CheckPanel(GradlabWidget):
 
     def __init__(self, cost=None, parameters=None, gradients=None, *, forward=None, backward=None, X=None,
                  Y=None, bug=None, bugs=None, epsilon=1e-7, threshold=2e-7, mode="full", samples=5,
-                 title=None, heatmaps=True, run=False, **kwargs):
+                 title=None, heatmaps=True, diagnoses=True, run=False, **kwargs):
         super().__init__(**kwargs)
         self._source = _source(cost, parameters, gradients, forward, backward, X, Y, bug, bugs)
         self.threshold, self.samples = float(threshold), int(samples)
+        self.show_diagnoses = bool(diagnoses)  # False: the report is shown without its diagnoses
         self.epsilon, self.mode = float(epsilon), mode
         self._heatmap_drawings = {}  # (layout, threshold) -> MarkedFigure
         self._scenarios = {}  # bug name -> Scenario, built once: the data search in bugs.scenario takes time
@@ -49,9 +51,9 @@ class CheckPanel(GradlabWidget):
         self.epsilon_picker = widgets.Dropdown(options=_epsilon_options(self.epsilon), value=self.epsilon,
                                                description="epsilon", layout={"width": "170px"})
         self.mode_picker = widgets.ToggleButtons(options=list(MODES), value=self.mode, layout={"width": "auto"},
-                                                 style={"button_width": "90px"})
+                                                 style={"button_width": "auto"})
         self.run_button = widgets.Button(description="Run check", button_style="primary", icon="play",
-                                         tooltip="run the gradient check")
+                                         tooltip="run the gradient check", layout={"width": "auto"})
         self.run_button.add_class("gradlab-run-check")
         self.status = html_area("gradlab-status")
         self.report_view = html_area("gradlab-report-view", value=WAITING)
@@ -106,23 +108,23 @@ class CheckPanel(GradlabWidget):
             raise
         self.set_trait("report", report)
         self.set_trait("runs", self.runs + 1)
-        self.report_view.value = report._repr_html_()
+        self.report_view.value = render_html(report, diagnoses=self.show_diagnoses)
         if self.heatmaps is not None:
             self._draw_heatmaps(report)
-        word = "passed" if report.passed else ("no verdict" if not report.meaningful else "FAILED")
-        self.status.value = (f"Check {self.runs}: <b>{word}</b>, difference = {report.difference:.3g} "
+        word = "no verdict" if not report.meaningful else report.outcome
+        self.status.value = (f"Check {self.runs}: <b>{word}</b>, course's difference = {report.difference:.3g} "
                              f"({report.calls} cost calls, {report.seconds * 1e3:.0f} ms).")
         return report
 
     def _draw_heatmaps(self, report):
-        # The blocks depend only on the layout and the threshold: draw them once, then refill the images.
-        key = (report.layout, report.threshold)
+        # The blocks depend only on the layout: draw them once, then refill the images.
+        key = report.layout
         if key not in self._heatmap_drawings:
             fig = plots.component_heatmaps(report)
             self._heatmap_drawings[key] = MarkedFigure(fig)
         drawing = self._heatmap_drawings[key]
         plots.fill_heatmaps(drawing.fig, report)
-        show_png(self.heatmaps, drawing.png(), "relative error of each component, one block per parameter")
+        show_png(self.heatmaps, drawing.png(), "gap / error bar of each component, one block per parameter")
 
     def _check(self):
         source, options = self._source, dict(epsilon=self.epsilon, threshold=self.threshold, mode=self.mode,

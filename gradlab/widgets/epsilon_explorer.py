@@ -63,7 +63,7 @@ class EpsilonExplorer(GradlabWidget):
                                for m in METHODS}
         self.precision_picker = widgets.ToggleButtons(options=["float64", "float32"], value=precision,
                                                       tooltips=["64-bit floats", "32-bit floats"],
-                                                      layout={"width": "auto"}, style={"button_width": "80px"})
+                                                      layout={"width": "auto"}, style={"button_width": "auto"})
         self.formula = html_area("gradlab-formula")
         self.figure = figure_area("gradlab-error-curves")
         self.numbers = html_area("gradlab-numbers")

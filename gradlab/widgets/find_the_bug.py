@@ -1,8 +1,10 @@
 """FindTheBug: a mystery bug from the catalogue is planted in a backprop; read the check's report and name it.
 
-The report is what the student would see checking their own code; the answer is one of gradlab.bugs.CATALOGUE.
-A wrong guess is answered with what that bug would have made the check say, so the student can compare it
-with the report in front of them.
+The student first sees what the numbers show: the verdict, the per-parameter table, the worst components and
+the heatmaps. The diagnoses, which say in words what the pattern means, come as a hint the student asks for,
+and the score says which rounds were solved with a hint. The answer is one of gradlab.bugs.CATALOGUE. A wrong
+guess is answered with what that bug would have made the check say, so the student can compare it with the
+report in front of them.
 """
 from __future__ import annotations
 
@@ -13,48 +15,60 @@ import numpy as np
 import traitlets
 
 from .. import bugs
-from .check_panel import CheckPanel
+from ..render import diagnoses_html
 from .base import GradlabWidget, guarded, html_area
+from .check_panel import CheckPanel
 
 PICK_ONE = "(pick a bug)"
+NO_GUESS = ""  # the menu's value for PICK_ONE: a Dropdown whose value is None shows blank
 
 
 class FindTheBug(GradlabWidget):
     """A round of "find the bug". Traits: round (0, 1, ...), guess (a catalogue name or None), solved,
-    attempts (guesses this round), score (rounds solved at the first guess). The mystery bug's name is
-    `answer`; the panel that checks it is `panel` (a CheckPanel in bug mode, its bug menu hidden)."""
+    attempts (guesses this round), hinted (the hint was shown this round), score (rounds solved at the first
+    guess), hinted_score (those of them solved after a hint). The mystery bug's name is `answer`; the panel
+    that checks it is `panel` (a CheckPanel in bug mode, its bug menu and diagnoses hidden)."""
 
     css_class = "gradlab-find-the-bug"
     round = traitlets.Int(0)
     guess = traitlets.Unicode(None, allow_none=True)
     solved = traitlets.Bool(False, read_only=True)
     attempts = traitlets.Int(0, read_only=True)
+    hinted = traitlets.Bool(False, read_only=True)
     score = traitlets.Int(0, read_only=True)
+    hinted_score = traitlets.Int(0, read_only=True)
 
     def __init__(self, seed=0, names=None, **kwargs):
         super().__init__(**kwargs)
         names = list(bugs.CATALOGUE if names is None else names)
         # a seeded order, so that a lesson shows the same mysteries on every run, each once before repeats
         self.order = [names[i] for i in np.random.default_rng(seed).permutation(len(names))]
-        self.panel = CheckPanel(bugs=self.order, run=False)
+        self.panel = CheckPanel(bugs=self.order, diagnoses=False, run=False)
         self.panel.bug_picker.layout.display = "none"  # the menu would give the answer away
         self.guess_picker = widgets.Dropdown(
-            options=[(PICK_ONE, None)] + [(f"{bugs.get(n).title}", n) for n in sorted(names)],
-            value=None, description="It is:", layout={"width": "420px"})
-        self.submit_button = widgets.Button(description="Submit answer", button_style="success", icon="check")
+            options=[(PICK_ONE, NO_GUESS)] + [(f"{bugs.get(n).title}", n) for n in sorted(names)],
+            value=NO_GUESS, description="It is:", layout={"width": "440px"})
+        self.submit_button = widgets.Button(description="Submit answer", button_style="success", icon="check",
+                                            layout={"width": "auto"})
         self.submit_button.add_class("gradlab-submit-answer")
-        self.next_button = widgets.Button(description="New mystery bug", icon="refresh")
+        self.hint_button = widgets.Button(description="Show a hint (the diagnoses)", icon="lightbulb-o",
+                                          layout={"width": "auto"})
+        self.hint_button.add_class("gradlab-hint")
+        self.next_button = widgets.Button(description="New mystery bug", icon="refresh", layout={"width": "auto"})
         self.next_button.add_class("gradlab-new-bug")
-        self.reveal_button = widgets.Button(description="Show the answer", icon="eye")
+        self.reveal_button = widgets.Button(description="Show the answer", icon="eye", layout={"width": "auto"})
+        self.hint = html_area("gradlab-hint-text")
         self.feedback = html_area("gradlab-feedback")
+        self.scoreboard = html_area("gradlab-score")
         self.heading = html_area("gradlab-title")
-        widgets.link((self.guess_picker, "value"), (self, "guess"))
+        self.guess_picker.observe(self._on_pick, names="value")
         self.submit_button.on_click(lambda _: self.submit())
+        self.hint_button.on_click(lambda _: self.show_hint())
         self.next_button.on_click(lambda _: self.next_bug())
         self.reveal_button.on_click(lambda _: self.reveal())
-        self.assemble(self.heading, self.panel,
+        self.assemble(self.heading, self.panel, widgets.HBox([self.hint_button]), self.hint,
                       widgets.HBox([self.guess_picker, self.submit_button]),
-                      widgets.HBox([self.next_button, self.reveal_button]), self.feedback)
+                      widgets.HBox([self.next_button, self.reveal_button]), self.feedback, self.scoreboard)
         self.start()
 
     @property
@@ -65,18 +79,39 @@ class FindTheBug(GradlabWidget):
     def _on_round(self, change):
         self.start()
 
+    def _on_pick(self, change):
+        self.guess = None if change["new"] == NO_GUESS else change["new"]
+
+    @traitlets.observe("guess")
+    def _on_guess(self, change):
+        self.guess_picker.value = NO_GUESS if change["new"] is None else change["new"]
+
     @guarded
     def start(self):
-        """Plant this round's bug, run the check, clear the guess."""
+        """Plant this round's bug, run the check, clear the guess and the hint."""
         self.set_trait("solved", False)
         self.set_trait("attempts", 0)
+        self.set_trait("hinted", False)
         self.guess = None
         self.panel.bug = self.answer
         self.panel.run()
         self.heading.value = (f"<h4>Mystery bug {self.round + 1}</h4><p>A network "
                               f"{'-'.join(map(str, self.panel.scenario.layer_dims))} with one bug planted in its "
-                              "backprop. Read the report below and name the bug.</p>")
+                              "backprop. Read the table, the worst components and the heatmaps, then name the bug. "
+                              "Stuck? Ask for a hint: the report's diagnoses.</p>")
+        self.hint.value = ""
+        self.hint_button.disabled = False
         self.feedback.value = ""
+        self._show_score()
+
+    @guarded
+    def show_hint(self):
+        """Show the report's diagnoses; this round then counts as solved with a hint."""
+        self.set_trait("hinted", True)
+        self.hint_button.disabled = True
+        report = self.panel.report
+        self.hint.value = (diagnoses_html(report) if report.diagnoses else
+                           "<p>The report has no diagnosis to give: read the table again.</p>")
 
     @guarded
     def next_bug(self):
@@ -93,13 +128,28 @@ class FindTheBug(GradlabWidget):
         if exact or alike:
             if not self.solved and self.attempts == 1:
                 self.set_trait("score", self.score + 1)
+                if self.hinted:
+                    self.set_trait("hinted_score", self.hinted_score + 1)
             self.set_trait("solved", True)
             heading = "Right!" if exact else (
                 f"Right in effect: a check cannot tell \"{html.escape(bugs.get(self.guess).title)}\" from the "
                 "planted bug (same kind of trace, same parameters). The planted one was:")
+            if self.hinted:
+                heading += " (with a hint)"
             self.feedback.value = _verdict_html(True, heading, bugs.get(self.answer), self.panel.scenario.layer_dims)
+        else:
+            self.feedback.value = self._wrong_guess_html(bugs.get(self.guess))
+        self._show_score()
+
+    def _show_score(self):
+        rounds = self.round + (1 if self.solved else 0)
+        if not rounds:
+            self.scoreboard.value = ""
             return
-        self.feedback.value = self._wrong_guess_html(bugs.get(self.guess))
+        hinted = f", {self.hinted_score} of them with a hint" if self.hinted_score else ", none with a hint"
+        self.scoreboard.value = (f"<p><b>Score:</b> {self.score} of {rounds} "
+                                 f"{'round' if rounds == 1 else 'rounds'} solved at the first guess"
+                                 f"{hinted if self.score else ''}.</p>")
 
     def _looks_the_same(self, name):
         """True when bug `name` would leave the very trace the answer leaves: same kind, same parameters."""
@@ -125,7 +175,8 @@ class FindTheBug(GradlabWidget):
         same_kind = guessed.kind == bugs.get(self.answer).kind
         hint = (f"Close: it leaves the same kind of trace (<i>{guessed.kind}</i>), but look again at which "
                 "parameters fail and by what factor." if same_kind else
-                f"That bug leaves a <i>{guessed.kind}</i> trace; read the diagnoses again.")
+                f"That bug leaves a <i>{guessed.kind}</i> trace; look again at which parameters fail, the worst "
+                "components and the heatmaps" + ("." if self.hinted else ", or ask for a hint."))
         return (f'<div class="gradlab-wrong"><p><b>Not this one.</b> "{html.escape(guessed.title)}" would make '
                 f"the check flag {html.escape(would)}; the report flags {html.escape(failing)}. {hint}</p></div>")
 

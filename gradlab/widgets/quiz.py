@@ -47,7 +47,7 @@ class Quiz(GradlabWidget):
         self.choice_buttons, self.feedback, rows = [], [], []
         for number, question in enumerate(self.questions, 1):
             buttons = widgets.RadioButtons(options=[(c, k) for k, c in enumerate(question.choices)], value=None,
-                                           layout={"width": "max-content"})
+                                           layout={"width": "auto", "max_width": "100%"})
             buttons.add_class("gradlab-quiz-choices")
             feedback = html_area("gradlab-quiz-feedback")
             buttons.observe(self._on_choice, names="value")
@@ -56,7 +56,7 @@ class Quiz(GradlabWidget):
             rows.append(widgets.VBox([html_area(value=f"<p><b>{number}.</b> {question.prompt}</p>"),
                                       buttons, feedback]))
         self.tally = html_area("gradlab-quiz-score")
-        self.assemble(html_area(value=f"<h4>{html.escape(title)}</h4>"), *rows, self.tally)
+        self.assemble(html_area(value=f"<h4>{html.escape(title)}</h4>") if title else None, *rows, self.tally)
         self._update()
 
     def choose(self, question, choice):

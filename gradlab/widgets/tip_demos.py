@@ -101,6 +101,7 @@ class RegularizationDemo(GradlabWidget):
         self._backprops = {True: models.backward, False: bugs.plant("forgotten_l2", layer_dims=COURSE_DIMS)}
         self.lambd_slider = widgets.FloatSlider(value=lambd, min=0.0, max=2.0, step=0.1, description="lambd")
         self.l2_checkbox = widgets.Checkbox(value=l2_in_backprop, description="backprop adds (lambd / m) W to dW",
+                                            layout={"width": "auto"}, style={"description_width": "initial"},
                                             indent=False)
         self.report_view = html_area("gradlab-report-view")
         widgets.link((self.lambd_slider, "value"), (self, "lambd"))
@@ -144,10 +145,11 @@ class DropoutDemo(GradlabWidget):
         # fresh masks for every call, from a seeded sequence: random to the check, the same on every run
         self._mask_seeds = itertools.count(1)
         self.keep_prob_slider = widgets.FloatSlider(value=keep_prob, min=0.5, max=1.0, step=0.05,
-                                                    description="keep_prob")
+                                                    description="keep_prob",
+                                                    style={"description_width": "initial"})
         self.mask_picker = widgets.ToggleButtons(options=[("new mask every call", False),
                                                           ("one fixed mask", True)], value=fixed_mask,
-                                                 layout={"width": "auto"}, style={"button_width": "150px"})
+                                                 layout={"width": "auto"}, style={"button_width": "auto"})
         self.figure = figure_area("gradlab-repeated-costs")
         self.report_view = html_area("gradlab-report-view")
         # the axis range of the widest spread (the slider's smallest keep_prob), fixed so that a change

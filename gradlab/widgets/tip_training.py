@@ -1,9 +1,11 @@
 """TrainingDemo: tip 5, run the check at random initialization and again after some training.
 
 A tanh network whose backprop takes tanh'(z) as 1 is nearly right while the weights are small (tanh'(z) =
-1 - tanh(z)^2 is close to 1 near z = 0), so a check at a small initialization passes; training grows the
-weights, and the same check fails. Every (backprop, steps) pair is checked once when the demo is built, so
-moving the slider only reads the results.
+1 - tanh(z)^2 is close to 1 near z = 0): at a small initialization its error is below what the check can
+resolve, so the check passes (and says what it could resolve); training grows the weights, the error grows
+past the error bar, and the same check fails. The figure shows each check's largest gap / error bar, the
+number the verdict reads. Every (backprop, steps) pair is checked once when the demo is built, so moving the
+slider only reads the results.
 """
 from __future__ import annotations
 
@@ -54,15 +56,16 @@ class TrainingDemo(GradlabWidget):
                         for name, backward in backwards.items() for k in STEPS}
         self.scale = scale
         self.steps_slider = widgets.SelectionSlider(options=list(STEPS), value=steps,
-                                                    description="training steps")
+                                                    description="training steps",
+                                                    style={"description_width": "initial"},
+                                                    layout={"width": "420px"})
         self.backprop_picker = widgets.ToggleButtons(options=list(BACKPROPS), value=backprop,
-                                                     layout={"width": "auto"}, style={"button_width": "130px"})
+                                                     layout={"width": "auto"}, style={"button_width": "auto"})
         self.figure = figure_area("gradlab-difference-over-training")
         self.report_view = html_area("gradlab-report-view")
-        threshold = self.results[(BACKPROPS[0], 0)].at_init.threshold
-        fig = plots.difference_over_training(
-            STEPS, {name: [self.results[(name, k)].after_training.difference for k in STEPS]
-                    for name in BACKPROPS}, threshold, current=steps)
+        fig = plots.ratio_over_training(
+            STEPS, {name: [max(self.results[(name, k)].after_training.gap_ratio.values()) for k in STEPS]
+                    for name in BACKPROPS}, current=steps)
         self._drawing = MarkedFigure(fig)
         widgets.link((self.steps_slider, "value"), (self, "steps"))
         widgets.link((self.backprop_picker, "value"), (self, "backprop"))
@@ -84,7 +87,7 @@ class TrainingDemo(GradlabWidget):
         plots.mark_x(self._drawing.fig, self.steps)
         show_png(self.figure, self._drawing.png(), "the check's difference after each number of training steps")
         result = self.result
-        words = ["passed" if report.passed else "FAILED" for report in (result.at_init, result.after_training)]
+        words = [report.outcome for report in (result.at_init, result.after_training)]
         self.report_view.value = (
             f"<p>tanh network {'-'.join(map(str, DIMS))}, weights drawn at scale {self.scale:g}, backprop with "
             f"<b>{self.backprop}</b>: at initialization the check <b>{words[0]}</b>; after {self.steps} "

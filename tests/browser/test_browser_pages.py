@@ -1,0 +1,169 @@
+"""Phase of the browser tests that looks at what a student reads: every lesson at 1280 px in Voila (nothing
+cut off, figures at a readable size, no blank menu), the quizzes that keep their answers until a choice is
+made (JupyterLab, Notebook 7, Voila), and the find-the-bug game that holds its diagnoses back as a hint.
+Full-page screenshots go to test-artifacts/browser/ (pages-*.png).
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import pytest
+
+from gradlab.widgets.quiz_bank import QUESTIONS
+
+from test_browser_lessons import (  # noqa: E402  (the lesson tests' helpers, in the same folder)
+    NB7_IDLE, RUN_TIMEOUT, assert_no_errors, lab_kernel_idle, notebook7_kernel_idle, run_all_cells,
+)
+
+pytestmark = pytest.mark.browser
+
+WIDTH = 1280
+LESSONS = (1, 2, 3, 4, 5)
+MIN_FIGURE_PX = 480  # a figure narrower than this has tick labels too small to read
+
+# Elements whose text the page cuts off: content wider than the box (labels end in "..." or are clipped),
+# among visible labels, buttons, radio options, menus and table cells of gradlab's widgets.
+CUT_OFF_JS = """() => {
+  const selectors = ['.widget-label', '.widget-button', '.widget-toggle-button', '.widget-radio-box label',
+                     '.widget-dropdown select', '.gradlab-widget td', '.gradlab-widget th', '.widget-readout'];
+  const found = [];
+  for (const element of document.querySelectorAll(selectors.join(','))) {
+    if (!element.offsetParent || !(element.textContent || '').trim()) continue;
+    if (element.scrollWidth > element.clientWidth + 1) {
+      found.push(`${element.className || element.tagName}: "${(element.textContent || '').trim().slice(0, 60)}" ` +
+                 `(${element.scrollWidth} > ${element.clientWidth} px)`);
+    }
+  }
+  return found;
+}"""
+
+# Table cells holding a status word must keep it on one line.
+WRAPPED_STATUS_JS = """() => Array.from(document.querySelectorAll('.gradlab-report td'))
+  .filter(td => ['ok', 'FAIL', 'unresolved'].includes((td.textContent || '').trim()))
+  .filter(td => td.getClientRects().length && td.getBoundingClientRect().height >
+                1.8 * parseFloat(getComputedStyle(td).lineHeight || '16'))
+  .map(td => td.textContent.trim())"""
+
+BLANK_MENUS_JS = """() => Array.from(document.querySelectorAll('.gradlab-widget select'))
+  .filter(s => s.offsetParent && (s.selectedIndex < 0 || !(s.options[s.selectedIndex].text || '').trim()))
+  .map(s => s.outerHTML.slice(0, 120))"""
+
+# The page's prose: its text without code (where `epsilon**2` is right) and without widgets.
+PROSE_JS = """() => { const clone = document.body.cloneNode(true);
+  clone.querySelectorAll('code, pre, .jupyter-widgets').forEach(e => e.remove());
+  return clone.textContent || ''; }"""
+
+FIGURE_WIDTHS_JS = """() => Array.from(document.querySelectorAll('.gradlab-figure img'))
+  .filter(i => i.offsetParent).map(i => i.naturalWidth)"""
+
+
+# Voila scrolls an inner element, not the document, so a "full page" shot is only the window: the shot is taken
+# with a window as tall as that element's content.
+CONTENT_HEIGHT_JS = """() => Math.max(document.documentElement.scrollHeight, ...Array.from(document.querySelectorAll('*'))
+  .filter(e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowY)).map(e => e.scrollHeight))"""
+
+
+def whole_page_shot(page, path, width=WIDTH):
+    height = min(int(page.evaluate(CONTENT_HEIGHT_JS)) + 40, 16000)
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": width, "height": 900})
+
+
+def voila_page(browser, voila_server, lesson_name, number, width=WIDTH):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    page.route(lambda url: not url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")),
+               lambda route: route.abort("blockedbyclient"))
+    name = lesson_name(number)
+    page.goto(f"{voila_server.url}voila/render/{urllib.parse.quote(name)}?token={voila_server.token}",
+              timeout=RUN_TIMEOUT * 1000)
+    page.locator(".jupyter-widgets").first.wait_for(state="attached", timeout=60_000)
+    page.wait_for_function("() => Array.from(document.querySelectorAll('.gradlab-figure img')).every("
+                           "i => i.complete && i.naturalWidth > 0)", timeout=60_000)
+    page.wait_for_timeout(1000)
+    return context, page
+
+
+@pytest.mark.parametrize("number", LESSONS)
+def test_a_lesson_reads_cleanly_at_1280_px(number, browser, voila_server, lesson_name, artifacts):
+    context, page = voila_page(browser, voila_server, lesson_name, number)
+    try:
+        assert_no_errors(page, f"lesson {number} in Voila")
+        whole_page_shot(page, artifacts / f"pages-{number:02d}-1280.png")
+        cut = page.evaluate(CUT_OFF_JS)
+        assert not cut, f"lesson {number}: text cut off at {WIDTH} px:\n" + "\n".join(cut)
+        assert not page.evaluate(WRAPPED_STATUS_JS), f"lesson {number}: a status word wraps"
+        assert not page.evaluate(BLANK_MENUS_JS), f"lesson {number}: a menu shows nothing"
+        widths = page.evaluate(FIGURE_WIDTHS_JS)
+        assert all(w >= MIN_FIGURE_PX for w in widths), f"lesson {number}: figures {widths} px wide"
+        text = page.evaluate(PROSE_JS)
+        assert "**" not in text, f"lesson {number}: markdown left unrendered"
+        assert not any(line.strip().startswith("('") for line in text.splitlines()), "a raw tuple is printed"
+    finally:
+        context.close()
+
+
+def quiz_hides_its_answers(page, number, where):
+    """Before any choice no explanation is on the page; after one, its feedback and explanation are."""
+    text = page.locator("body").text_content()
+    for question in QUESTIONS[number]:
+        assert question.explanation not in text, f"{where}: an explanation shows before an answer"
+    assert "answer=" not in text and "explanation=" not in text, f"{where}: the quiz's source shows"
+    quiz = page.locator(".gradlab-quiz").first
+    quiz.scroll_into_view_if_needed()
+    quiz.locator(".widget-radio-box input[type=radio]").first.check()
+    feedback = quiz.locator(".gradlab-quiz-feedback").first
+    feedback.get_by_text(QUESTIONS[number][0].explanation[:40]).wait_for(timeout=30_000)
+    assert "Right." in feedback.text_content() or "Not quite." in feedback.text_content()
+
+
+def test_quiz_answers_stay_hidden_until_a_choice_in_voila(browser, voila_server, lesson_name, artifacts):
+    context, page = voila_page(browser, voila_server, lesson_name, 2)
+    try:
+        quiz_hides_its_answers(page, 2, "Voila")
+        page.locator(".gradlab-quiz").first.screenshot(path=str(artifacts / "pages-quiz-voila.png"))
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("front_end", ["lab", "notebook7"])
+def test_quiz_answers_stay_hidden_until_a_choice_in_jupyter(front_end, request, page, lesson_name, artifacts):
+    server = request.getfixturevalue("lab" if front_end == "lab" else "notebook7")
+    name = urllib.parse.quote(lesson_name(2))
+    if front_end == "lab":
+        url, idle = f"{server.url}lab/tree/{name}?reset&token={server.token}", lab_kernel_idle
+    else:
+        url, idle = f"{server.url}notebooks/{name}?token={server.token}", notebook7_kernel_idle
+    page.set_viewport_size({"width": WIDTH, "height": 900})
+    page.goto(url)
+    idle(page).first.wait_for(timeout=120_000)
+    run_all_cells(page, idle, front_end)
+    page.locator(".gradlab-quiz").first.wait_for(state="attached", timeout=60_000)
+    quiz_hides_its_answers(page, 2, front_end)
+    page.locator(".gradlab-quiz").first.screenshot(path=str(artifacts / f"pages-quiz-{front_end}.png"))
+    assert NB7_IDLE.pattern  # the same helpers as the lesson tests
+
+
+def test_find_the_bug_holds_the_diagnoses_back_as_a_hint(browser, voila_server, lesson_name, artifacts):
+    context, page = voila_page(browser, voila_server, lesson_name, 5)
+    try:
+        game = page.locator(".gradlab-find-the-bug").first
+        game.scroll_into_view_if_needed()
+        assert "Diagnoses" not in game.text_content() and "Worst components" in game.text_content()
+        select = game.locator(".widget-dropdown", has_text="It is:").locator("select")
+        assert select.evaluate("s => s.options[s.selectedIndex].text").replace("\xa0", " ") == "(pick a bug)"
+        game.locator("button", has_text="Show a hint").click()
+        game.locator(".gradlab-hint-text").get_by_text("Diagnoses").wait_for(timeout=30_000)
+        game.screenshot(path=str(artifacts / "pages-05-hint.png"))
+        select.select_option(index=1)
+        game.locator("button", has_text="Submit answer").click()
+        game.locator(".gradlab-feedback").get_by_text("Not this one", exact=False).or_(
+            game.locator(".gradlab-feedback").get_by_text("Right", exact=False)).first.wait_for(timeout=30_000)
+        game.locator(".gradlab-score").get_by_text("Score").wait_for(timeout=30_000)
+        game.screenshot(path=str(artifacts / "pages-05-answered.png"))
+    finally:
+        context.close()
