@@ -60,27 +60,33 @@ def _mode_line(report):
             f"{report.calls} cost calls, {report.seconds:.3g} s.")
 
 
-def _wrap(text, indent="", hanging=""):
-    return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=hanging or indent,
+def _wrap(text, indent="", hanging="", width=WIDTH):
+    return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=hanging or indent,
                          break_long_words=True, break_on_hyphens=False)
 
 
-def render_text(report, k=_WORST):
-    lines = [_wrap(line) for line in summary_lines(report)] + [_wrap(_mode_line(report)), ""]
-    width = max(len(name) for name in report.layout.names + ("parameter",))
-    lines.append(f"  {'parameter':<{width}}  {'shape':>9}  {'difference':>10}  {'gap/error':>9}  status")
+def render_text(report, k=_WORST, width=WIDTH):
+    lines = [_wrap(line, width=width) for line in summary_lines(report)]
+    lines += [_wrap(_mode_line(report), width=width), ""]
+    column = max(len(name) for name in report.layout.names + ("parameter",))
+    lines.append(f"  {'parameter':<{column}}  {'shape':>9}  {'difference':>10}  {'gap/error':>9}  status")
     for name, shape, d, ratio, status in _parameter_rows(report):
-        lines.append(f"  {name:<{width}}  {shape:>9}  {d:10.3g}  {_ratio(ratio):>9}  {status}")
+        lines.append(f"  {name:<{column}}  {shape:>9}  {d:10.3g}  {_ratio(ratio):>9}  {status}")
     if not report.passed and len(report.components) and report.meaningful:
-        lines += ["", "Worst components:"] + [_wrap(line, "  ", "    ") for line in _worst_lines(report, k)]
+        lines += ["", "Worst components:"] + [_wrap(line, "  ", "    ", width) for line in _worst_lines(report, k)]
     if report.diagnoses:
-        lines += ["", "Diagnoses:"] + [_wrap(f"- [{d.kind}] {d.message}", "  ", "    ") for d in report.diagnoses]
+        lines += ["", "Diagnoses:"] + [_wrap(f"- [{d.kind}] {d.message}", "  ", "    ", width)
+                                      for d in report.diagnoses]
     return "\n".join(lines)
 
 
+MESSAGE_WIDTH = 80  # nbgrader validate cuts each line of an error at 83 characters (its width, 90, less an indent)
+
+
 def failure_message(report, k=_WORST):
-    """For GradientCheckError: the compact report itself (nbgrader's Validate shows only this message)."""
-    return render_text(report, k)
+    """For GradientCheckError: the compact report itself (nbgrader's Validate shows only this message). It starts
+    on a line of its own, after the exception's name, and no line is cut where Validate shows it."""
+    return "\n" + render_text(report, k, MESSAGE_WIDTH)
 
 
 def diagnoses_html(report):

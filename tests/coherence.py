@@ -7,7 +7,7 @@ import re
 import numpy as np
 
 from gradlab import plots
-from gradlab.render import WIDTH
+from gradlab.render import MESSAGE_WIDTH, WIDTH
 from gradlab.report import FAIL, OK, STATUSES, UNRESOLVED, GradientCheckError
 
 BUG_KINDS = ("scale", "sign", "layer", "regularization", "isolated")
@@ -63,8 +63,8 @@ def assert_coherent(report):
         raised = str(error)
     assert (raised is None) == report.passed
     if raised is not None:
-        assert raised.startswith(f"Gradient check {HEADLINES[outcome]}:")
-        assert max(len(line) for line in raised.splitlines()) <= WIDTH
+        assert raised.startswith(f"\nGradient check {HEADLINES[outcome]}:")
+        assert max(len(line) for line in raised.splitlines()) <= MESSAGE_WIDTH
     # the heatmaps' scale: a failing parameter has a component above 1, an ok one none
     if report.meaningful and len(report.components):
         grids = plots.component_ratios(report)
