@@ -180,8 +180,8 @@ FEEDBACK = [
     ("planar_classifier", "cal_no_keepdims", ["db1 has shape (4,); it should have shape (4, 1)"]),
     ("planar_classifier", "dee_missing_1_over_m", ["dW2 is 3x too large, and m = 3: the 1/m is missing"]),
     ("planar_classifier", "fay_forgets_db2", ["db2 is missing from the returned dictionary"]),
-    ("planar_classifier", "gus_hard_codes", ["right in the case you can run, but not in one you have not seen: "
-                                             "dW1 has the wrong shape"]),
+    ("planar_classifier", "gus_hard_codes", ["dW1, db1, dW2: right in the case you can run, but not in one you have "
+                                             "not seen: each has the wrong shape"]),
     ("planar_classifier", "ida_finite_differences", ["this exercise asks for backpropagation"]),
     ("softmax_regression", "ben_dW_without_mean", ["loss ok, dW WRONG", "dW is 5x too large"]),
     ("softmax_regression", "eli_returns_dW_transposed", ["dW has shape (3, 4); it should have shape (4, 3)"]),
