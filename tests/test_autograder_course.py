@@ -191,8 +191,8 @@ FEEDBACK = [
     ("batch_normalization", "ben_direct_path_only", ["dx WRONG, dgamma ok, dbeta ok"]),
     ("batch_normalization", "dee_keepdims_dbeta", ["dbeta has shape (1, 3); it should have shape (3,)"]),
     ("batch_normalization", "fay_forgets_dbeta", ["returned a tuple of 2, not a tuple of 3 (dx, dgamma, dbeta)"]),
-    ("batch_normalization", "gus_finite_differences", ["dx, dgamma, dbeta: agrees with the exact gradient only as "
-                                                       "closely as finite differences do"]),
+    ("batch_normalization", "gus_finite_differences", ["dx, dgamma, dbeta: each agrees with the exact gradient only "
+                                                       "as closely as finite differences do"]),
 ]
 
 
@@ -291,9 +291,9 @@ def test_validate_agrees_with_autograde_on_a_right_checker_beside_a_wrong_backpr
     assert out.count("The following cell failed") == 1
 
 
-FAILING = [("planar_classifier", "ben_tanh_derivative", "GradientCheckError", "Failing parameters: W1"),
-           ("softmax_regression", "cal_forgets_minus_one", "GradientCheckError", "Failing parameters: W"),
-           ("batch_normalization", "ben_direct_path_only", "GradientCheckError", "Failing parameters: x"),
+FAILING = [("planar_classifier", "ben_tanh_derivative", "GradientCheckError", "Gradient check FAILED: W1, b1 disagree"),
+           ("softmax_regression", "cal_forgets_minus_one", "GradientCheckError", "Gradient check FAILED: W disagrees"),
+           ("batch_normalization", "ben_direct_path_only", "GradientCheckError", "Gradient check FAILED: x disagrees"),
            ("batch_normalization", "dee_keepdims_dbeta", "AssertionError",
             "dbeta has shape (1, 3), not (3,)")]
 

@@ -161,9 +161,9 @@ def _backprop_or_differences(exercise, name, value, case):
     if gap <= FINITE_DIFFERENCE_AGREEMENT:
         return Mark(True, case.visible, remark=value.remark)
     # The gap itself is left out of the words, so that outputs failing alike are said once.
-    reason = (f"{name}: agrees with the exact gradient only as closely as finite differences do (about 1e-8, where "
+    reason = (f"{name} agrees with the exact gradient only as closely as finite differences do (about 1e-8, where "
               "backpropagation agrees to round-off): this exercise asks for backpropagation" if case.visible
-              else f"{name}: looks like finite differences, not backpropagation")
+              else f"{name} looks like finite differences, not backpropagation")
     return Mark(False, case.visible, reason, f"{name} finite differences", value.remark)
 
 
