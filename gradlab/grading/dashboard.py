@@ -67,7 +67,7 @@ class GradingDashboard(GradlabWidget):
         self.report = widgets.VBox([widgets.HTML("<h4>Score distribution</h4>"), self.summary, self.histogram,
                                     widgets.HTML("<h4>Most common problems per exercise</h4>"), self.problems,
                                     widgets.HTML("<h4>Students</h4><style>.gradlab-students select, "
-                                                 ".gradlab-students-header{font-family:monospace;font-size:12px;"
+                                                 ".gradlab-students-header{font-family:monospace;font-size:12px;padding-left:4px;"
                                                  "margin:0}</style>Click a student to read their feedback."),
                                     self.students_header, self.students, self.feedback],
                                    layout=widgets.Layout(display="none"))
