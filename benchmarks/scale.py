@@ -107,7 +107,7 @@ def coordinator(course, scheduler, db_url):
     run = grade_class(course, ASSIGNMENT, scheduler=scheduler, db_url=db_url, stream=io.StringIO())
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({"graded": len(run.graded), "failed": len(run.failed), "seconds": run.seconds,
-                      "autograde_seconds": run.autograde_seconds, "worker_cpu_reported": run.worker_cpu,
+                      "autograde_seconds": run.autograde_seconds,
                       "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024}))
 
 
@@ -234,8 +234,6 @@ def main(argv=None):
     print(f"\nper extra submission ({m} -> {n}): coordinator CPU {1000 * coordinator_marginal:.1f} ms, scheduler CPU "
           f"{1000 * scheduler:.1f} ms; "
           f"fixed start-up and ending: {overhead:.1f} s; {rate:.0f} submissions per minute here")
-    print(f"worker CPU per submission as the tasks measured it (the submission's own work, without Dask's): "
-          f"{large['worker_cpu_reported'] / n:.3f} s")
     print(f"\n{'merge alone':30s} {'CPU per merge':>14s} {'merges per second':>18s}")
     for database, by_mode in rates.items():
         for mode, (cpu, per_second) in by_mode.items():

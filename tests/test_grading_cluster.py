@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 
 from dask_processes import DaskProcesses
 from gradlab.grading.gradebook import read_expected, read_scores
-from nbgrader_course import ASSIGNMENT, COURSE, COURSE_ID, assert_no_hidden_test_in_feedback, dump, nbgrader
+from nbgrader_course import ASSIGNMENT, COURSE, COURSE_ID, assert_no_hidden_test_in_feedback, dump, nbgrader, new_course
 
 SAMPLE = COURSE / "sample_class"
 EXPECTED = read_expected(SAMPLE / "expected_scores.csv")
@@ -231,3 +231,60 @@ def test_the_command_refuses_what_it_cannot_do(generated_course, tmp_path, nbgra
     assert refused.returncode == 2 and "writes SQLite and PostgreSQL gradebooks" in refused.stderr
     both = grade(course, nbgrader_env, "--scheduler", "tcp://127.0.0.1:1", "--workers", "2", ok=False)
     assert both.returncode == 2 and "--workers sizes the local cluster" in both.stderr
+
+
+def test_a_client_of_the_callers_own_is_used_and_left_open(cluster, generated_course, tmp_path):
+    """As with dask-gateway or KubeCluster, whose clients carry their own security: grade_class takes the client."""
+    import io
+
+    from distributed import Client
+
+    from gradlab.grading.classroom import grade_class
+
+    course = copy_of(generated_course, tmp_path)
+    folder = tmp_path / "class"
+    folder.mkdir()
+    shutil.copy(SAMPLE / "ben_course_bugs.ipynb", folder / "ben.ipynb")
+    with Client(cluster.address) as client:
+        run = grade_class(str(course), ASSIGNMENT, str(folder), scheduler=client, report=False, stream=io.StringIO())
+        assert client.status == "running"
+    assert run.graded == ["ben"] and run.scores == {"ben": EXPECTED["ben_course_bugs"]} and run.feedback == 1
+
+
+def test_an_extension_in_the_gradebook_reaches_the_worker(tmp_path, nbgrader_env):
+    """A late submission under a zero-if-late policy, then an extension granted in the gradebook and the class
+    graded again: the penalty goes as nbgrader's own autograde takes it away."""
+    from datetime import timedelta
+
+    from gradlab.grading.gradebook_db import tables
+
+    def course_with_ada_late(name):
+        course = new_course(tmp_path / name, nbgrader_env, 'c.LateSubmissionPlugin.penalty_method = "zero"')
+        nbgrader(course, nbgrader_env, "db", "assignment", "add", ASSIGNMENT, "--duedate=2026-01-01 00:00:00 UTC")
+        place = course / "submitted" / "ada" / ASSIGNMENT
+        place.mkdir(parents=True)
+        shutil.copy(SAMPLE / "ada_correct.ipynb", place / f"{ASSIGNMENT}.ipynb")
+        (place / "timestamp.txt").write_text("2026-01-03 12:00:00 UTC")
+        return course
+
+    def extend(course):
+        submissions = tables()["submitted_assignment"]
+        engine = create_engine(f"sqlite:///{course}/gradebook.db")
+        with engine.begin() as db:
+            db.execute(submissions.update().values(extension=timedelta(days=7)))
+        engine.dispose()
+
+    def penalty(course):
+        return dump(f"sqlite:///{course}/gradebook.db", ASSIGNMENT, COURSE_ID)["ada"][1][ASSIGNMENT][0]
+
+    ours, theirs = course_with_ada_late("ours"), course_with_ada_late("theirs")
+    grade(ours, nbgrader_env, "--workers", "1", "--no-report")
+    nbgrader(theirs, nbgrader_env, "autograde", ASSIGNMENT)
+    assert penalty(ours) == penalty(theirs) == sum(EXPECTED["ada_correct"].values())  # late: all of it
+    extend(ours)
+    extend(theirs)
+    grade(ours, nbgrader_env, "--workers", "1", "--no-report", "--force")
+    nbgrader(theirs, nbgrader_env, "autograde", ASSIGNMENT, "--force")
+    assert penalty(ours) == penalty(theirs) and not penalty(theirs)  # on time now: no penalty
+    assert dump(f"sqlite:///{ours}/gradebook.db", ASSIGNMENT, COURSE_ID) == \
+        dump(f"sqlite:///{theirs}/gradebook.db", ASSIGNMENT, COURSE_ID)

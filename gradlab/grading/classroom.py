@@ -38,7 +38,6 @@ class ClassRun:
     feedback_failed: dict = field(default_factory=dict)  # student -> error text
     seconds: float = 0.0  # the whole run
     autograde_seconds: float = 0.0  # from the first submission handed to a worker to the last one merged
-    worker_cpu: float = 0.0  # CPU seconds the workers spent on this run's submissions (their children included)
     dashboard: str = ""  # Dask's dashboard, where the cluster has one
     csv: str = ""
     report: str = ""
@@ -55,6 +54,7 @@ def grade_class(course, assignment, submissions=None, *, workers=None, scheduler
     on_progress(Progress) after each submission; on_cluster(client) once the cluster is up.
     """
     started = time.perf_counter()
+    engine.start_process_server(scheduler)
     listeners = [ProgressBar(stream if stream is not None else sys.stderr)] + ([on_progress] if on_progress else [])
     course = os.path.abspath(course)
     nbgrader_calls.ensure_tools_on_path()
@@ -81,27 +81,33 @@ def grade_class(course, assignment, submissions=None, *, workers=None, scheduler
                     run.dashboard = engine.dashboard_link(client) or ""
                     if on_cluster:
                         on_cluster(client)
-                    shared = _send_material(client, course, assignment, book)
-                    prior = book.prior(assignment)
-                    phase = time.perf_counter()
-                    _autograde_all(client, shared, run, book, todo, journal, prior, feedback, listeners)
-                    run.autograde_seconds = time.perf_counter() - phase
-                    _feedback_all(client, shared, run, book, missing, prior, listeners)
-                    del warming
+                    shared, cleanup = _send_material(client, course, assignment, book)
+                    try:
+                        prior = book.prior(assignment)
+                        phase = time.perf_counter()
+                        _autograde_all(client, shared, run, book, todo, journal, prior, feedback, listeners)
+                        run.autograde_seconds = time.perf_counter() - phase
+                        _feedback_all(client, shared, run, book, missing, prior, listeners)
+                    finally:
+                        del warming
+                        engine.forget_plugin(client, cleanup)
     _export(run, db_url, course_id, report)
     run.seconds = time.perf_counter() - started
     return run
 
 
 def _send_material(client, course, assignment, book):
-    """The assignment's material as a task's result, sent to the scheduler once. A task rather than scattered
-    data: if every worker holding it dies, the scheduler makes it again from what it was sent."""
+    """The assignment's material as a task's result, sent to the scheduler once (a task rather than scattered
+    data: if every worker holding it dies, the scheduler makes it again from what it was sent), and the name of
+    the worker plugin that removes the workers' private courses when the run ends."""
     scratch = tempfile.mkdtemp(prefix="gradlab-material-")
     try:
         material = materials.prepare(course, assignment, book, scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return client.submit(worker.keep, material, key=f"material-{material.digest[:16]}", pure=False)
+    name = f"gradlab-cleanup-{material.digest[:16]}"
+    client.register_plugin(worker.Cleanup(material.digest), name=name)
+    return client.submit(worker.keep, material, key=f"material-{material.digest[:16]}", pure=False), name
 
 
 def _ensure_released(course, assignment, db_url, course_id):
@@ -144,7 +150,6 @@ def _autograde_all(client, shared, run, book, todo, journal, prior, feedback, li
         for outcome in merged:  # the gradebook has them: now their files, then the journal
             _write_returned(run, outcome.job.student, outcome.value)
             run.graded.append(outcome.job.student)
-            run.worker_cpu += outcome.value["cpu"]
         journal.record_many([(o.job, o.value["seconds"]) for o in merged])
         for outcome in merged:
             progress.advance(f"{outcome.job.student} ({outcome.value['seconds']:.1f} s)")

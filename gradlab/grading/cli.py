@@ -50,6 +50,9 @@ def main(argv=None):
         _, _, matches = run_demo(course=args.course or COURSE, workdir=args.keep, workers=args.workers)
         return 0 if matches else 1
     if args.command == "grade":
+        from . import engine
+
+        engine.start_process_server(args.scheduler)  # the local workers' imports, while this process does its own
         from .classroom import grade_class
         from .gradebook import render_table, table_rows
 

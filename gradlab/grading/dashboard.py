@@ -20,7 +20,7 @@ import ipywidgets as widgets
 import traitlets
 
 from ..widgets.base import GradlabWidget, figure_area, guarded, show_png
-from . import dashboard_view as view
+from . import dashboard_view as view, engine
 
 
 class GradingDashboard(GradlabWidget):
@@ -39,6 +39,8 @@ class GradingDashboard(GradlabWidget):
 
     def __init__(self, course=".", assignment="gradient_checking", submissions=None, *, scheduler=None, db=None,
                  workers=None, force=False, **kwargs):
+        """scheduler: an address (tcp://HOST:8786), a Dask Client or a cluster object (dask-gateway, KubeCluster,
+        SLURMCluster ...); default: a local cluster of `workers` processes. db: the gradebook's URL."""
         super().__init__(**kwargs)
         self.course, self.assignment, self.submissions = os.path.abspath(course), assignment, submissions
         self.options = {"scheduler": scheduler, "db_url": db, "workers": workers, "force": force}
@@ -46,9 +48,9 @@ class GradingDashboard(GradlabWidget):
         self.lines = io.StringIO()  # the command's own progress lines (stderr would show in the notebook)
         self._thread = None
         self.title = widgets.HTML(f"<h3>Grading <code>{assignment}</code> in <code>{self.course}</code></h3>")
-        where = f"the Dask cluster at {scheduler}" if scheduler else "this machine's cores (a local Dask cluster)"
-        self.where = widgets.HTML(f"Grades the course's <code>submitted/</code> on {where}, into "
-                                  f"{'<code>' + db.split('@')[-1] + '</code>' if db else 'the course gradebook'}.")
+        into = f"<code>{html.escape(db.split('@')[-1])}</code>" if db else "the course's gradebook"
+        self.where = widgets.HTML(f"Grades the course's <code>submitted/</code> on "
+                                  f"{html.escape(engine.describe(scheduler))}, into {into}.")
         self.button = widgets.Button(description="Grade the class", button_style="primary", icon="play")
         self.button.on_click(lambda _: self.click())
         self.bar = widgets.IntProgress(value=0, min=0, max=1, description="", bar_style="info",
@@ -110,8 +112,6 @@ class GradingDashboard(GradlabWidget):
             self.dashboard_link, self.link.value = "", ""  # the local cluster is gone
 
     def _cluster(self, client):
-        from . import engine
-
         self.dashboard_link = engine.dashboard_link(client) or ""
         self.link.value = view.dashboard_link(self.dashboard_link)
 

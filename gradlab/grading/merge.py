@@ -38,12 +38,14 @@ class GradebookSQL:
     """nbgrader's tables on an open connection (gradebook_db.open_gradebook), with what never changes during a
     run (an assignment's notebooks and cells) read once."""
 
-    def __init__(self, connection):
+    def __init__(self, connection, assignments=None):
+        """assignments: a dict to keep what is read of assignments in, shared by connections to copies of one
+        gradebook (a worker's template)."""
         from sqlalchemy import bindparam, or_
 
         self.connection = connection
         self.t = t = gradebook_db.tables()
-        self._assignments = {}
+        self._assignments = {} if assignments is None else assignments
         self._writing = False
         grade, comment = t["grade"], t["comment"]
         # As SaveAutoGrades decides it: review when a person graded it before, or there is no auto score.

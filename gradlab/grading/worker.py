@@ -10,6 +10,7 @@ preprocessor. The worker needs gradlab installed, and nothing of the coordinator
 from __future__ import annotations
 
 import atexit
+import contextlib
 import io
 import logging
 import os
@@ -23,12 +24,27 @@ import time
 # A worker is a process of Dask's, so it declines them here, before this module imports nbformat.
 sys.modules.setdefault("rfc3987_syntax", None)
 
+from distributed.diagnostics.plugin import WorkerPlugin  # noqa: E402
+
 from . import course_files, merge, nbgrader_calls  # noqa: E402
 
 # One submission at a time per process: the grading preprocessor's fork server and nbgrader's converters are
 # not shared between threads. Workers are meant to run with one thread each (--nthreads 1).
 _LOCK = threading.Lock()
 _COURSES = {}  # material digest -> PrivateCourse, in this process
+
+
+class Cleanup(WorkerPlugin):
+    """A Dask worker plugin, one per run: when the run ends (or the worker closes), the run's private course goes.
+    (Workers of a local cluster end without running atexit handlers.)"""
+
+    def __init__(self, digest):
+        self.digest = digest
+
+    def teardown(self, worker=None):
+        course = _COURSES.pop(self.digest, None)
+        if course is not None:
+            course.remove()
 
 
 class GradingFailed(RuntimeError):
@@ -59,9 +75,11 @@ class PrivateCourse:
     submission, and nothing here needs to survive the process."""
 
     def __init__(self, material):
+        nbgrader_calls.quiet_nbgrader_warnings()
         memory = "/dev/shm"
-        where = memory if os.path.isdir(memory) and os.access(memory, os.W_OK) else None
-        self.root = tempfile.mkdtemp(prefix="gradlab-worker-", dir=where)
+        where = memory if os.path.isdir(memory) and os.access(memory, os.W_OK) else tempfile.gettempdir()
+        _sweep(where)
+        self.root = tempfile.mkdtemp(prefix=f"gradlab-worker-{os.getpid()}-", dir=where)
         atexit.register(shutil.rmtree, self.root, True)
         self.assignment = material.assignment
         for name, data in material.files.items():
@@ -74,6 +92,16 @@ class PrivateCourse:
             handle.write(material.gradebook)
         self.gradebook = os.path.join(self.root, "gradebook.db")
         self.db_url = "sqlite:///" + self.gradebook
+        # No pool: the file is replaced for every submission, and a connection must never outlive its file.
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        self.engine = create_engine(self.db_url, poolclass=NullPool)
+        self.assignments = {}  # the template's assignment as GradebookSQL reads it: the same in every copy
+
+    def remove(self):
+        self.engine.dispose()
+        shutil.rmtree(self.root, ignore_errors=True)
 
     def folder(self, kind, student):
         return os.path.join(self.root, kind, student, self.assignment)
@@ -84,23 +112,39 @@ class PrivateCourse:
         for kind in ("submitted", "autograded", "feedback"):
             shutil.rmtree(os.path.join(self.root, kind, student), ignore_errors=True)
 
+    @contextlib.contextmanager
     def book(self):
-        return merge.open_book(self.db_url)
+        with self.engine.connect() as connection:
+            yield merge.GradebookSQL(connection, self.assignments)
+
+
+def _sweep(where):
+    """Remove the private courses of workers that are gone (killed: they could not remove their own)."""
+    for name in os.listdir(where):
+        parts = name.split("-")
+        if name.startswith("gradlab-worker-") and len(parts) >= 4 and parts[2].isdigit():
+            try:
+                os.kill(int(parts[2]), 0)
+            except ProcessLookupError:
+                shutil.rmtree(os.path.join(where, name), ignore_errors=True)
+            except OSError:
+                pass  # alive, another user's
 
 
 def _course(material):
     if material.digest not in _COURSES:
         while len(_COURSES) >= 4:  # a long-lived worker of a shared cluster: keep the latest runs' courses only
-            shutil.rmtree(_COURSES.pop(next(iter(_COURSES))).root, ignore_errors=True)
+            _COURSES.pop(next(iter(_COURSES))).remove()
         _COURSES[material.digest] = PrivateCourse(material)
     return _COURSES[material.digest]
 
 
 def autograde(material, job):
     """Autograde one submission: job = {student, files: {path: bytes}, feedback: bool, prior: merge's prior or
-    None}. Returns {student, result, autograded, feedback, feedback_error, seconds, cpu}; raises
-    GradingFailed when nbgrader cannot grade it."""
-    with _LOCK, _Measured() as measured:
+    None}. Returns {student, result, autograded, feedback, feedback_error, seconds}; raises GradingFailed when
+    nbgrader cannot grade it."""
+    started = time.perf_counter()
+    with _LOCK:
         course, student = _course(material), job["student"]
         course.fresh(student)
         course_files.write_folder(course.folder("submitted", student), job["files"])
@@ -117,21 +161,22 @@ def autograde(material, job):
                    "autograded": course_files.read_folder(course.folder("autograded", student))}
         outcome.update(_feedback(course, student, job.get("prior")) if job.get("feedback") else
                        {"feedback": None, "feedback_error": ""})
-    return dict(outcome, seconds=measured.seconds, cpu=measured.cpu)
+    return dict(outcome, seconds=time.perf_counter() - started)
 
 
 def feedback(material, job):
     """Render the feedback of a submission graded earlier: job = {student, result (merge's extract, from the
     course's gradebook), autograded: {path: bytes}, prior}. Returns {student, feedback, feedback_error,
-    seconds, cpu}."""
-    with _LOCK, _Measured() as measured:
+    seconds}."""
+    started = time.perf_counter()
+    with _LOCK:
         course, student = _course(material), job["student"]
         course.fresh(student)
         with course.book() as book, book.transaction():
             book.merge(course.assignment, student, job["result"])
         course_files.write_folder(course.folder("autograded", student), job["autograded"])
         outcome = dict(_feedback(course, student, job.get("prior")), student=student)
-    return dict(outcome, seconds=measured.seconds, cpu=measured.cpu)
+    return dict(outcome, seconds=time.perf_counter() - started)
 
 
 def _feedback(course, student, prior):
@@ -168,29 +213,3 @@ class _captured_log:
 
     def text(self, lines=20):
         return "\n".join(self.buffer.getvalue().splitlines()[-lines:])
-
-
-class _Measured:
-    """Wall-clock and CPU seconds of one submission, the sandboxed children's included (this process and its
-    descendants: the fork server reaps the children, so their time shows in its children's times)."""
-
-    def __enter__(self):
-        self.started, self.cpu0 = time.perf_counter(), _tree_cpu()
-        return self
-
-    def __exit__(self, *exc):
-        self.seconds = time.perf_counter() - self.started
-        self.cpu = _tree_cpu() - self.cpu0
-
-
-def _tree_cpu():
-    import psutil  # Dask's own dependency
-
-    me = psutil.Process()
-    total = sum(me.cpu_times()[:4])  # user, system, and those of the children it reaped
-    for child in me.children(recursive=True):
-        try:
-            total += sum(child.cpu_times()[:4])
-        except psutil.Error:
-            pass  # ended meanwhile: its time is in its parent's children's times
-    return total
