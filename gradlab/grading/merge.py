@@ -180,7 +180,9 @@ class GradebookSQL:
         unknown = sorted(set(result["notebooks"]) - set(a.notebooks))
         if unknown:
             raise LookupError(f"notebook {unknown[0]!r} of {student!r} is not part of {assignment!r} in the gradebook")
-        notebooks = self.ensure_submission(assignment, student, result["timestamp"])
+        notebooks, made = self._ensure_submission(assignment, student, result["timestamp"], result)
+        if made:
+            return  # its rows were written with the results in them
         submitted = self.t["submitted_notebook"]
         for name, data in result["notebooks"].items():
             notebook, cells = notebooks[name], a.cells[a.notebooks[name]]
@@ -198,6 +200,11 @@ class GradebookSQL:
     def ensure_submission(self, assignment, student, timestamp=None):
         """The student's submission (made as nbgrader's add_submission makes it, student included, if there is
         none yet; its timestamp updated if one is given): {notebook name: submitted notebook id}."""
+        return self._ensure_submission(assignment, student, timestamp)[0]
+
+    def _ensure_submission(self, assignment, student, timestamp, result=None):
+        """(ensure_submission's ids, whether the submission was made now). A submission made now gets the rows
+        of nbgrader's add_submission with `result` already in them: what merge() would write into them next."""
         t, a = self.t, self.assignment(assignment)
         self.connection.execute(self._insert_ignoring_duplicates(t["student"]).values(id=student))
         found = self._submission(assignment, student)
@@ -205,28 +212,33 @@ class GradebookSQL:
             if timestamp:
                 s = t["submitted_assignment"]
                 self.connection.execute(s.update().where(s.c.id == found.id).values(timestamp=timestamp))
-            return {name: nb_id for name, (nb_id, _) in self._submitted_notebooks(found.id).items()}
+            return {name: nb_id for name, (nb_id, _) in self._submitted_notebooks(found.id).items()}, False
         submission = _new_id()
         self.connection.execute(t["submitted_assignment"].insert().values(
             id=submission, assignment_id=a.id, student_id=student, timestamp=timestamp))
-        made, grades, comments = {}, [], []
+        made, submitted, grades, comments = {}, [], [], []
         for name, notebook in a.notebooks.items():
+            data = (result or {"notebooks": {}})["notebooks"].get(name, {"grades": {}, "comments": {}})
             made[name] = _new_id()
-            self.connection.execute(t["submitted_notebook"].insert().values(
-                id=made[name], assignment_id=submission, notebook_id=notebook, flagged=False))
+            submitted.append({"id": made[name], "assignment_id": submission, "notebook_id": notebook,
+                              "flagged": False, "late_submission_penalty": data.get("late_submission_penalty")})
             # A grade for each grade and task cell, a comment for each solution and task cell: add_submission's
-            # rows, with its defaults (needs_manual_grade until a score arrives).
-            for cell, kind in a.cells[notebook].values():
+            # rows, with its defaults (needs_manual_grade until a score arrives) where no result fills them.
+            for cell_name, (cell, kind) in a.cells[notebook].items():
                 if kind in ("GradeCell", "TaskCell"):
-                    grades.append({"id": _new_id(), "notebook_id": made[name], "cell_id": cell,
-                                   "needs_manual_grade": True})
+                    score = data["grades"].get(cell_name)
+                    grades.append({"id": _new_id(), "notebook_id": made[name], "cell_id": cell, "auto_score": score,
+                                   "needs_manual_grade": score is None})
                 if kind in ("SolutionCell", "TaskCell"):
-                    comments.append({"id": _new_id(), "notebook_id": made[name], "cell_id": cell})
+                    comments.append({"id": _new_id(), "notebook_id": made[name], "cell_id": cell,
+                                     "auto_comment": data["comments"].get(cell_name)})
+        if submitted:
+            self.connection.execute(t["submitted_notebook"].insert(), submitted)
         if grades:
             self.connection.execute(t["grade"].insert(), grades)
         if comments:
             self.connection.execute(t["comment"].insert(), comments)
-        return made
+        return made, True
 
     def apply_extension(self, assignment, student, prior):
         """Give the student's submission the extension the course's gradebook holds (before autograding, which
