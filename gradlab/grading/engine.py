@@ -29,9 +29,14 @@ LOCAL_SETTINGS = {
     "distributed.scheduler.work-stealing": False,
     "distributed.worker.memory.monitor-interval": "1s",
     "distributed.admin.system-monitor.interval": "2s",
+    # One submission per worker at a time, the next one given to whichever worker is free (as a process pool
+    # does): at Dask's default (1.1, rounded up to 2 per one-thread worker) a long submission can hold a second one
+    # behind it while another worker runs out of work at the end of the class.
+    "distributed.scheduler.worker-saturation": 1.0,
 }
 PRELOAD = ["gradlab.grading.worker",  # first: it declines jsonschema's IRI parsers before nbformat is imported
-           "nbgrader.converters", "nbgrader.preprocessors", "nbconvert.exporters", "gradlab.grading.preprocessor"]
+           "nbgrader.converters", "nbgrader.preprocessors", "nbconvert.exporters", "gradlab.grading.preprocessor",
+           "distributed"]
 
 
 @contextlib.contextmanager
@@ -84,24 +89,22 @@ def cluster(scheduler=None, workers=None, dashboard=False):
 
 def start_process_server(scheduler=None):
     """For a local cluster (no `scheduler`), start the process that its workers are forked from now: it imports
-    the grading's modules (seconds) on another core while this process prepares the run."""
+    the grading's modules (seconds) on another core while this process imports its own and prepares the run.
+    (Only the standard library here: importing Dask first would keep that core idle a while longer.)"""
     if scheduler is None:
+        import multiprocessing
         import multiprocessing.forkserver
 
-        import dask
-        import distributed  # noqa: F401  (its settings' defaults first: a setting made before would hide them)
-
-        with dask.config.set(LOCAL_SETTINGS):
-            _preload_grading()
+        multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
         multiprocessing.forkserver.ensure_running()
 
 
 def _preload_grading():
-    """What the local cluster's process server imports before forking the workers: the grading's modules and
-    Dask's."""
+    """What the local cluster's process server imports before forking the workers (when it is not running yet;
+    Dask sets a list of its own the first time it asks for the context)."""
     from distributed.utils import get_mp_context
 
-    get_mp_context().set_forkserver_preload(PRELOAD + ["distributed"])  # after Dask has set its own list
+    get_mp_context().set_forkserver_preload(PRELOAD)
 
 
 def _wait_for_a_worker(client, where):
