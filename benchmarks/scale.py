@@ -5,12 +5,13 @@ that means for 10^3 to 10^5 submissions on 8 to 512 worker cores.
 
 A synthetic class (the sample class copied under new student names) is graded by the grading command, as an
 instructor runs it (feedback and report included), on a cluster of separate processes on this machine
-(`dask scheduler`, --workers `dask worker`s with one thread each) into a PostgreSQL gradebook (a server of its
-own, fsync on). Twice: --small submissions, then --submissions. Measured:
+(`dask scheduler`, --workers `dask worker`s with one thread each, set up as the README advises) into a PostgreSQL
+gradebook (a server of its own, fsync on). Twice: --small submissions, then --submissions. Measured:
 
 - per submission: the workers' CPU (their processes and the sandboxed children, all of it), the coordinator's
   CPU (the command's process: reading submissions, receiving results, merging, writing files, the journal) and
-  the scheduler's CPU;
+  the scheduler's CPU (apart from its upkeep, measured with nothing to do: that grows with the workers and the
+  time, not with the submissions);
 - the coordinator's peak memory (resident) at --small and at --submissions: flat, if nothing grows with the class;
 - the merge alone, into SQLite (on disk) and into PostgreSQL, one submission per transaction and in batches of
   BATCH: CPU per merge and merges per second (the coordinator's ceiling for the merge);
@@ -36,6 +37,7 @@ sys.path.insert(0, str(REPO / "tests"))  # the PostgreSQL server and the Dask pr
 COURSE = REPO / "autograder"
 ASSIGNMENT = "gradient_checking"
 BATCH = 50
+IDLE_SECONDS = 20
 SIZES, CORES = (10 ** 3, 10 ** 4, 10 ** 5), (8, 64, 512)
 
 
@@ -129,10 +131,18 @@ def graded_run(course, cluster, db_url, env):
     return figures
 
 
+def idle_rates(cluster, seconds=IDLE_SECONDS):
+    """CPU seconds per second that the scheduler and the workers spend on Dask's upkeep alone, with nothing to do."""
+    scheduler, workers = tree_cpu(cluster.scheduler.pid), sum(tree_cpu(pid) for pid in cluster.pids.values())
+    time.sleep(seconds)
+    return ((tree_cpu(cluster.scheduler.pid) - scheduler) / seconds,
+            (sum(tree_cpu(pid) for pid in cluster.pids.values()) - workers) / seconds)
+
+
 def merge_rates(results, url):
     """Merge every result into the gradebook at `url`: one per transaction, then BATCH per transaction in a fresh
     copy. {mode: (CPU seconds per merge, merges per second)}."""
-    from gradlab.grading import merge
+    from gradlab.grading import engine, merge
 
     found = {}
     for mode, size in (("one per transaction", 1), (f"{BATCH} per transaction", BATCH)):
@@ -189,7 +199,9 @@ def main(argv=None):
         released = server.create_database("released")
         nbgrader(generated, env, "generate_assignment", ASSIGNMENT, "--force", f"--db={released}")
         runs = {}
-        with DaskProcesses(args.workers, env=env) as cluster:
+        # The cluster as the README advises one to be set up (engine.settings_as_environment).
+        with DaskProcesses(args.workers, env=dict(env, **engine.settings_as_environment())) as cluster:
+            idle = idle_rates(cluster)
             for label, count in (("small", args.small), ("large", args.submissions)):
                 folder = scratch / label
                 folder.mkdir()
@@ -216,7 +228,8 @@ def main(argv=None):
     n, m = large["count"], small["count"]
     worker = large["worker_cpu"] / n
     coordinator_marginal = (large["cpu"] - small["cpu"]) / (n - m)
-    scheduler = max(large["scheduler_cpu"] - small["scheduler_cpu"], 0.0) / (n - m)  # its idle work aside
+    # The scheduler's work for the submissions themselves: what it spent, less its upkeep over the run.
+    scheduler = max(large["scheduler_cpu"] - idle[0] * large["wall"], 0.0) / n
     slope = (large["wall"] - small["wall"]) / (n - m)
     overhead = max(small["wall"] - m * slope, 0.0)
     print(f"\n{n} and {m} submissions (the sample class, copied), {args.workers} dask workers on {os.cpu_count()} "
@@ -225,15 +238,16 @@ def main(argv=None):
     rows = [("wall clock (s)", small["wall"], large["wall"], "{:10.1f}"),
             ("worker CPU per submission (s)", small["worker_cpu"] / m, worker, "{:10.3f}"),
             ("coordinator CPU per submission (ms)", 1000 * small["cpu"] / m, 1000 * large["cpu"] / n, "{:10.1f}"),
-            ("scheduler CPU per submission (ms)", 1000 * small["scheduler_cpu"] / m, 1000 * large["scheduler_cpu"] / n,
+            ("scheduler CPU per submission, upkeep in (ms)", 1000 * small["scheduler_cpu"] / m, 1000 * large["scheduler_cpu"] / n,
              "{:10.1f}"),
             ("coordinator peak memory (MB)", small["peak_mb"], large["peak_mb"], "{:10.0f}")]
     for name, a, b, form in rows:
         print(f"{name:44s} {form.format(a)} {form.format(b)}")
     rate = 60 / slope if slope > 0 else float("inf")
-    print(f"\nper extra submission ({m} -> {n}): coordinator CPU {1000 * coordinator_marginal:.1f} ms, scheduler CPU "
-          f"{1000 * scheduler:.1f} ms; "
+    print(f"\nper extra submission ({m} -> {n}): coordinator CPU {1000 * coordinator_marginal:.1f} ms; "
           f"fixed start-up and ending: {overhead:.1f} s; {rate:.0f} submissions per minute here")
+    print(f"Dask's upkeep with nothing to do: scheduler {100 * idle[0]:.1f}% of a core, workers {100 * idle[1]:.1f}% "
+          f"in all; the scheduler's work per submission beyond that: {1000 * scheduler:.1f} ms")
     print(f"\n{'merge alone':30s} {'CPU per merge':>14s} {'merges per second':>18s}")
     for database, by_mode in rates.items():
         for mode, (cpu, per_second) in by_mode.items():

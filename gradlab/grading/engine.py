@@ -87,6 +87,14 @@ def cluster(scheduler=None, workers=None, dashboard=False):
         local.close()
 
 
+def settings_as_environment(settings=None):
+    """LOCAL_SETTINGS as environment variables, for the processes of an existing cluster (Dask reads
+    DASK_DISTRIBUTED__... when it starts): the same upkeep, one submission per worker, the same limit on deaths."""
+    settings = LOCAL_SETTINGS if settings is None else settings
+    return {"DASK_" + key.upper().replace(".", "__").replace("-", "_"): str(value) for key, value in settings.items()
+            if key != "distributed.worker.multiprocessing-method"}  # a local cluster's own affair
+
+
 def start_process_server(scheduler=None):
     """For a local cluster (no `scheduler`), start the process that its workers are forked from now: it imports
     the grading's modules (seconds) on another core while this process imports its own and prepares the run.
