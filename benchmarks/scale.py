@@ -142,7 +142,7 @@ def idle_rates(cluster, seconds=IDLE_SECONDS):
 def merge_rates(results, url):
     """Merge every result into the gradebook at `url`: one per transaction, then BATCH per transaction in a fresh
     copy. {mode: (CPU seconds per merge, merges per second)}."""
-    from gradlab.grading import engine, merge
+    from gradlab.grading import merge
 
     found = {}
     for mode, size in (("one per transaction", 1), (f"{BATCH} per transaction", BATCH)):
@@ -189,7 +189,7 @@ def main(argv=None):
     from dask_processes import DaskProcesses
     from postgres_server import PostgresServer
 
-    from gradlab.grading import merge
+    from gradlab.grading import engine, merge
 
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="gradlab-scale-") as tmp, PostgresServer(durable=True) as server:
@@ -238,8 +238,8 @@ def main(argv=None):
     rows = [("wall clock (s)", small["wall"], large["wall"], "{:10.1f}"),
             ("worker CPU per submission (s)", small["worker_cpu"] / m, worker, "{:10.3f}"),
             ("coordinator CPU per submission (ms)", 1000 * small["cpu"] / m, 1000 * large["cpu"] / n, "{:10.1f}"),
-            ("scheduler CPU per submission, upkeep in (ms)", 1000 * small["scheduler_cpu"] / m, 1000 * large["scheduler_cpu"] / n,
-             "{:10.1f}"),
+            ("scheduler CPU per submission, upkeep in (ms)", 1000 * small["scheduler_cpu"] / m,
+             1000 * large["scheduler_cpu"] / n, "{:10.1f}"),
             ("coordinator peak memory (MB)", small["peak_mb"], large["peak_mb"], "{:10.0f}")]
     for name, a, b, form in rows:
         print(f"{name:44s} {form.format(a)} {form.format(b)}")
