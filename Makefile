@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo report-demo test lab bench clean
+.PHONY: demo report-demo test lab bench bench-scale clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ bench: $(STAMP)  ## benchmark tables (not tests)
 	$(BIN)/python benchmarks/lessons.py
 	$(BIN)/python benchmarks/sandbox.py
 	$(BIN)/python benchmarks/autograde.py
+
+bench-scale: $(STAMP)  ## grading at scale: 2,000 submissions on a cluster of processes into PostgreSQL (about half an hour)
+	$(BIN)/python benchmarks/scale.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis test-artifacts

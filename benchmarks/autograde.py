@@ -1,5 +1,5 @@
-"""Autograding throughput: `python -m gradlab.grading grade` (parallel) against plain `nbgrader autograde`
-(one submission after another), on the same class and the same course configuration.
+"""Autograding throughput: `python -m gradlab.grading grade` (on a local Dask cluster) against plain
+`nbgrader autograde` (one submission after another), on the same class and the same course configuration.
 
     .venv/bin/python benchmarks/autograde.py [--copies 6] [--repeats 3] [--workers N] [--more] [--kernel]
 
@@ -60,12 +60,31 @@ def prepared_course(scratch, copies, env):
     return course, count
 
 
+def adopt_orphans():
+    """Make this process the reaper of its descendants' orphans (Linux), so that the CPU of a process the command
+    leaves behind (the local cluster's process server and the workers forked from it) is counted too."""
+    import ctypes
+
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def reap_all():
+    """Wait for every descendant that was left to this process."""
+    while True:
+        try:
+            os.wait()
+        except ChildProcessError:
+            return
+
+
 def timed(command, course, env):
-    """(wall-clock seconds, CPU seconds of the command and everything it started)."""
+    """(wall-clock seconds until the command returns, CPU seconds of the command and everything it started)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    reap_all()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1):
         print(done.stdout[-2000:], done.stderr[-2000:], file=sys.stderr)
@@ -93,6 +112,7 @@ def main(argv=None):
     if args.kernel:
         contenders.append(("nbgrader autograde, stock kernel pipeline",
                            [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], STOCK_PIPELINE))
+    adopt_orphans()
     load = os.getloadavg()[0]
     rounds = []  # per round: {name: (wall seconds, CPU seconds)}
     with tempfile.TemporaryDirectory(prefix="gradlab-bench-") as tmp:

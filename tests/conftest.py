@@ -1,4 +1,9 @@
-"""Every report the test suite builds goes through the coherence check (tests/coherence.py)."""
+"""What the test modules share: the coherence check every report the suite builds goes through
+(tests/coherence.py), a PostgreSQL server of the tests' own (postgres_server.py), and the course as nbgrader makes
+it (generated, then each assignment's sample class autograded by `nbgrader autograde`: the oracle the grading
+command's results are compared with), each made once per session."""
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -8,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gradlab.check  # noqa: E402
 from coherence import assert_coherent  # noqa: E402
+from postgres_server import PostgresServer, find_bin  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -20,3 +26,67 @@ def every_report_is_coherent(monkeypatch):
 
     monkeypatch.setattr(gradlab.check, "build_report", checked)
     yield
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server on 127.0.0.1 for the whole session. Without PostgreSQL installed the tests that need
+    it are skipped with the reason, except in CI (.ci/run installs it), where that is a failure."""
+    if find_bin() is None:
+        message = "PostgreSQL is not installed (apt-get install -y postgresql; .ci/run installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def nbgrader_env(tmp_path_factory):
+    """Environment variables for running nbgrader and jupyter with their files in a temporary folder."""
+    from gradlab.grading.nbgrader_calls import isolated_environment
+
+    return isolated_environment(str(tmp_path_factory.mktemp("jupyter")))
+
+
+@pytest.fixture(scope="session")
+def generated_course(tmp_path_factory, nbgrader_env):
+    """The course as an instructor has it after `nbgrader generate_assignment` of every assignment (copy it before
+    changing it)."""
+    from nbgrader_course import new_course
+
+    return new_course(tmp_path_factory.mktemp("generated") / "course", nbgrader_env)
+
+
+@pytest.fixture(scope="session")
+def autograded_by_nbgrader(generated_course, tmp_path_factory, nbgrader_env):
+    """assignment -> a copy of the course where its sample class was submitted, then `nbgrader autograde` (its output
+    kept in autograde.log), `export` and `generate_feedback`; made when a test first asks for that assignment."""
+    from nbgrader_course import COURSE, nbgrader
+
+    made = {}
+
+    def course_for(assignment):
+        if assignment not in made:
+            course = tmp_path_factory.mktemp(f"nbgrader-{assignment}") / "course"
+            shutil.copytree(generated_course, course)
+            for notebook in (COURSE / "sample_class" / assignment).glob("*.ipynb"):
+                place = course / "submitted" / notebook.stem / assignment
+                place.mkdir(parents=True)
+                shutil.copy(notebook, place / f"{assignment}.ipynb")
+            done = nbgrader(course, nbgrader_env, "autograde", assignment)
+            (course / "autograde.log").write_text(done.stdout + done.stderr)
+            nbgrader(course, nbgrader_env, "export")
+            nbgrader(course, nbgrader_env, "generate_feedback", assignment)
+            made[assignment] = course
+        return made[assignment]
+
+    return course_for
+
+
+@pytest.fixture(scope="session")
+def nbgrader_autograded(autograded_by_nbgrader):
+    """The gradient_checking sample class as `nbgrader autograde` grades it."""
+    from nbgrader_course import ASSIGNMENT
+
+    return autograded_by_nbgrader(ASSIGNMENT)

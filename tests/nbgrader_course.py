@@ -1,10 +1,14 @@
 """What the nbgrader tests share: running `nbgrader` as an instructor does, a freshly generated copy of the
-course, and a whole gradebook read through nbgrader's own API to compare two gradebooks row by row."""
+course, a whole gradebook read through nbgrader's own API to compare two gradebooks row by row, and a check that
+feedback pages show no hidden test."""
+import html
+import re
 import subprocess
 import sys
 import warnings
 from pathlib import Path
 
+import nbformat
 from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 
@@ -51,3 +55,39 @@ def dump(db_url, assignment, course_id):
                     notebooks[notebook.name] = (notebook.late_submission_penalty, grades, comments)
                 found[submission.student.id] = (submission.timestamp, notebooks)
     return found
+
+
+def hidden_lines(assignment=ASSIGNMENT):
+    """The lines of the source notebook's hidden test regions."""
+    source = nbformat.read(COURSE / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    lines, inside = [], False
+    for cell in source.cells:
+        for line in cell.source.splitlines():
+            if "BEGIN HIDDEN TESTS" in line:
+                inside = True
+            if inside and line.strip():
+                lines.append(line.strip())
+            if "END HIDDEN TESTS" in line:
+                inside = False
+    assert len(lines) >= 5
+    return lines
+
+
+def feedback_text(page):
+    """(the page's HTML without styles and scripts, its text)."""
+    raw = re.sub(r"<(style|script)[^>]*>.*?</\1>", "", page.read_text(), flags=re.S)
+    return raw, html.unescape(re.sub(r"<[^>]+>", "", raw))
+
+
+def assert_no_hidden_test_in_feedback(course, count, assignment=ASSIGNMENT):
+    """`count` feedback pages in `course`, none showing a hidden test line, a traceback, or what a student's code chose
+    in a hidden case (an exception's name and message)."""
+    pages = sorted((course / "feedback").glob(f"*/{assignment}/*.html"))
+    assert len(pages) == count
+    lines = hidden_lines(assignment)
+    for page in pages:
+        raw, text = feedback_text(page)
+        for line in lines:
+            assert line not in text and html.escape(line) not in raw, f"{page.parent.parent.name}: {line}"
+        assert "Traceback (most recent call last)" not in text and "HIDDEN_CASES" not in text
+        assert not re.search(r"RTHID_x[m0-9]", text) and "x=-3.5" not in text

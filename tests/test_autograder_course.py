@@ -3,7 +3,6 @@ assignment's sample class: every expected score, feedback without hidden tests a
 visible tests that pass every full-marks solution, restored test cells, the same gradebook either way, and a run
 that resumes."""
 import csv
-import html
 import importlib.util
 import json
 import re
@@ -15,8 +14,8 @@ import nbformat
 import pytest
 
 from gradlab.grading.gradebook import read_expected, read_scores
-from gradlab.grading.nbgrader_calls import isolated_environment
-from nbgrader_course import ASSIGNMENT, ASSIGNMENTS, COURSE, COURSE_ID, dump, nbgrader, new_course
+from nbgrader_course import (ASSIGNMENT, ASSIGNMENTS, COURSE, COURSE_ID, assert_no_hidden_test_in_feedback, dump,
+                             feedback_text, nbgrader)
 
 
 def sample(assignment):
@@ -39,14 +38,14 @@ def scores(course, assignment):
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    return isolated_environment(str(tmp_path_factory.mktemp("jupyter")))
+def env(nbgrader_env):
+    return nbgrader_env
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory, env):
+def generated(generated_course):
     """The course as an instructor has it after `nbgrader generate_assignment` of every assignment."""
-    return new_course(tmp_path_factory.mktemp("generated") / "course", env)
+    return generated_course
 
 
 def fresh_copy(generated, tmp_path_factory, name):
@@ -68,22 +67,10 @@ def once_per_assignment(make):
 
 
 @pytest.fixture(scope="module")
-def autograded(generated, tmp_path_factory, env):
+def autograded(autograded_by_nbgrader):
     """assignment -> a course where its sample class was submitted, then `nbgrader autograde`, `export` and
     `generate_feedback`."""
-    def make(assignment):
-        course = fresh_copy(generated, tmp_path_factory, f"nbgrader-{assignment}")
-        for notebook in sample(assignment).glob("*.ipynb"):
-            place = course / "submitted" / notebook.stem / assignment
-            place.mkdir(parents=True)
-            shutil.copy(notebook, place / f"{assignment}.ipynb")
-        done = nbgrader(course, env, "autograde", assignment)
-        (course / "autograde.log").write_text(done.stdout + done.stderr)
-        nbgrader(course, env, "export")
-        nbgrader(course, env, "generate_feedback", assignment)
-        return course
-
-    return once_per_assignment(make)
+    return autograded_by_nbgrader
 
 
 @pytest.fixture(scope="module")
@@ -131,42 +118,9 @@ def test_the_exported_csv_has_each_students_total(autograded, assignment):
     assert rows == {student: sum(cells.values()) for student, cells in expected(assignment).items()}
 
 
-def hidden_lines(assignment):
-    source = nbformat.read(COURSE / "source" / assignment / f"{assignment}.ipynb", as_version=4)
-    lines, inside = [], False
-    for cell in source.cells:
-        for line in cell.source.splitlines():
-            if "BEGIN HIDDEN TESTS" in line:
-                inside = True
-            if inside and line.strip():
-                lines.append(line.strip())
-            if "END HIDDEN TESTS" in line:
-                inside = False
-    assert len(lines) >= 5
-    return lines
-
-
-def feedback_text(page):
-    raw = re.sub(r"<(style|script)[^>]*>.*?</\1>", "", page.read_text(), flags=re.S)
-    return raw, html.unescape(re.sub(r"<[^>]+>", "", raw))
-
-
-def assert_no_hidden_test_in_feedback(course, assignment):
-    pages = sorted((course / "feedback").glob(f"*/{assignment}/*.html"))
-    assert len(pages) == len(expected(assignment))
-    lines = hidden_lines(assignment)
-    for page in pages:
-        raw, text = feedback_text(page)
-        for line in lines:
-            assert line not in text and html.escape(line) not in raw, f"{page.parent.parent.name}: {line}"
-        assert "Traceback (most recent call last)" not in text and "HIDDEN_CASES" not in text
-        # What a student's code chose in a hidden case (an exception's name and message) never comes back.
-        assert not re.search(r"RTHID_x[m0-9]", text) and "x=-3.5" not in text
-
-
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_feedback_has_no_hidden_test_line_and_no_traceback(autograded, assignment):
-    assert_no_hidden_test_in_feedback(autograded(assignment), assignment)
+    assert_no_hidden_test_in_feedback(autograded(assignment), len(expected(assignment)), assignment)
 
 
 # What a student reads: the exercise's own output names, the shape expected, the reason in words.
@@ -327,7 +281,7 @@ def test_the_instructor_command_in_parallel_gives_the_same_gradebook(parallel, a
     assert dump(url.format(course), assignment, COURSE_ID) == dump(url.format(autograded(assignment)), assignment,
                                                                    COURSE_ID)
     assert f"graded {len(expected(assignment))}, already graded 0, failed 0" in done.stdout
-    assert_no_hidden_test_in_feedback(course, assignment)
+    assert_no_hidden_test_in_feedback(course, len(expected(assignment)), assignment)
     with open(course / "exports" / f"{assignment}_scores.csv", newline="") as handle:
         totals = {row["student"]: float(row["total"]) for row in csv.DictReader(handle)}
     assert totals == {student: sum(cells.values()) for student, cells in expected(assignment).items()}

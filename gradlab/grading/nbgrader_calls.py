@@ -56,16 +56,19 @@ def course_config(course, db_url=None):
     return config
 
 
-def default_db_url(course):
+def course_directory(course):
+    """nbgrader's CourseDirectory for `course`, as its nbgrader_config.py sets it."""
     from nbgrader.coursedir import CourseDirectory
 
-    return CourseDirectory(config=course_config(course)).db_url
+    return CourseDirectory(config=course_config(course))
+
+
+def default_db_url(course):
+    return course_directory(course).db_url
 
 
 def course_id(course):
-    from nbgrader.coursedir import CourseDirectory
-
-    return CourseDirectory(config=course_config(course)).course_id
+    return course_directory(course).course_id
 
 
 def _run(converter_class, course, assignment, student=None, db_url=None, log=None, force=True, **settings):
@@ -91,10 +94,10 @@ def _run(converter_class, course, assignment, student=None, db_url=None, log=Non
     return True, ""
 
 
-def generate_assignment(course, assignment, log=None):
+def generate_assignment(course, assignment, db_url=None, log=None):
     from nbgrader.converters import GenerateAssignment
 
-    return _run(GenerateAssignment, course, assignment, log=log, create_assignment=True)
+    return _run(GenerateAssignment, course, assignment, db_url=db_url, log=log, create_assignment=True)
 
 
 def autograde(course, assignment, student, db_url=None, log=None):

@@ -1,0 +1,92 @@
+"""nbgrader's gradebook as a database the grading command writes with its own SQL: any SQLAlchemy URL that
+nbgrader takes (`--db`) for SQLite or PostgreSQL, checked before anything is written.
+
+The statements in merge.py and template.py are written against nbgrader 0.9's tables (one alembic revision), as
+SQLAlchemy Core expressions on nbgrader's own table definitions, so that each value is stored in the form
+nbgrader's ORM stores it on either database (a DateTime in SQLite is text in SQLAlchemy's format, in
+PostgreSQL a timestamp). Other databases and other revisions are refused with a message saying what to do.
+"""
+from __future__ import annotations
+
+import contextlib
+
+SCHEMA = "e43177bfe90b"  # nbgrader 0.9's gradebook (its alembic revision), the one these statements are written for
+DIALECTS = ("sqlite", "postgresql")
+
+
+def tables():
+    """nbgrader's tables by name (imported here: nbgrader.api takes a while to import)."""
+    from nbgrader.api import Base
+
+    return Base.metadata.tables
+
+
+def sqlite_path(db_url):
+    prefix = "sqlite:///"
+    return db_url[len(prefix):] if db_url.startswith(prefix) else None
+
+
+def check_url(db_url):
+    """The database `db_url` names (sqlite or postgresql), or ValueError naming the URL when it is not one the
+    merge writes."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        dialect = make_url(db_url).get_backend_name()
+    except ArgumentError:
+        raise ValueError(f"--db {db_url!r} is not a database URL (e.g. sqlite:///gradebook.db or "
+                         "postgresql+psycopg://user@host/gradebook)") from None
+    if dialect not in DIALECTS:
+        raise ValueError(f"the grading command writes SQLite and PostgreSQL gradebooks; {_safe(db_url)} is "
+                         f"{dialect}: grade it with `nbgrader autograde`")
+    return dialect
+
+
+def engine_for(db_url):
+    """An engine for `db_url` (see check_url)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import NoSuchModuleError
+
+    dialect = check_url(db_url)
+    # SQLite: formgrader may hold the lock for a moment while an instructor saves a grade.
+    arguments = {"connect_args": {"timeout": 60}} if dialect == "sqlite" else {}
+    try:
+        return create_engine(db_url, **arguments)
+    except (NoSuchModuleError, ModuleNotFoundError) as error:
+        raise ValueError(f"cannot open {db_url!r}: {error} (PostgreSQL needs `pip install \"psycopg[binary]\"` "
+                         "and a postgresql+psycopg:// URL)") from None
+
+
+def check_schema(connection, db_url):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        rows = [tuple(row) for row in connection.execute(text("SELECT version_num FROM alembic_version"))]
+    except DBAPIError:
+        connection.rollback()
+        rows = []
+    if rows != [(SCHEMA,)]:
+        raise RuntimeError(f"the gradebook {_safe(db_url)} has schema {rows or 'none'}, not nbgrader 0.9's {SCHEMA}: "
+                           "grade it with `nbgrader autograde`, or upgrade it with `nbgrader db upgrade`")
+
+
+@contextlib.contextmanager
+def open_gradebook(db_url):
+    """A connection to the gradebook at `db_url` after checking its database and its schema; closed after."""
+    engine = engine_for(db_url)
+    try:
+        with engine.connect() as connection:
+            check_schema(connection, db_url)
+            connection.commit()
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def _safe(db_url):
+    """The URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(db_url).render_as_string(hide_password=True)

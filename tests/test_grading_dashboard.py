@@ -1,0 +1,133 @@
+"""The instructor's dashboard driven from Python, as the other widgets are: click, watch the progress, read the
+report, open a student's feedback; errors shown in the widget. And its notebook, autograder/instructor.ipynb,
+executed in a real kernel."""
+import base64
+import html
+import shutil
+import urllib.request
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from gradlab.grading.dashboard import GradingDashboard
+from gradlab.grading.gradebook import read_expected
+from nbgrader_course import ASSIGNMENT, COURSE
+
+SAMPLE = COURSE / "sample_class"
+EXPECTED = read_expected(SAMPLE / "expected_scores.csv")
+
+
+def course_with_the_class(generated_course, folder):
+    """The generated course with the sample class in its submitted/, as nbgrader collect leaves it."""
+    course = folder / "course"
+    shutil.copytree(generated_course, course)
+    for notebook in SAMPLE.glob("*.ipynb"):
+        place = course / "submitted" / notebook.stem / ASSIGNMENT
+        place.mkdir(parents=True)
+        shutil.copy(notebook, place / f"{ASSIGNMENT}.ipynb")
+    return course
+
+
+@pytest.fixture(scope="module")
+def graded(generated_course, tmp_path_factory):
+    """A dashboard that graded the sample class, with what it showed while grading."""
+    course = course_with_the_class(generated_course, tmp_path_factory.mktemp("dashboard"))
+    board = GradingDashboard(str(course), ASSIGNMENT, workers=2)
+    seen, served = [], []
+
+    def watch(change):  # runs in the grading thread, while the cluster is up
+        seen.append((change["new"], board.bar.value, board.status.value))
+        if board.dashboard_link and not served:
+            with urllib.request.urlopen(board.dashboard_link, timeout=30) as page:
+                served.append((board.dashboard_link, page.status))
+
+    board.observe(watch, "graded")
+    board.click()
+    assert board.state == "grading" and board.button.disabled
+    board.wait(timeout=900)
+    return board, seen, served
+
+
+def test_the_dashboard_grades_the_class_with_a_live_progress_bar(graded):
+    board, seen, served = graded
+    assert board.error == "" and board.state == "done", board.error
+    assert [graded for graded, _, _ in seen] == list(range(1, len(EXPECTED) + 1))  # one step per submission
+    assert all(bar == graded for graded, bar, _ in seen)  # the bar moved with it
+    assert "per minute" in seen[-1][2] and f"{len(EXPECTED)} of {len(EXPECTED)} graded" in seen[-1][2]
+    assert any("left" in status for _, _, status in seen[:-1])  # an ETA while there was work left
+    assert board.bar.value == board.bar.max == len(EXPECTED) and board.failed == 0 and board.rate > 0
+    assert not board.button.disabled and board.run.scores == EXPECTED
+
+
+def test_the_dask_dashboard_link_is_shown_and_served_while_grading(graded):
+    board, _, served = graded
+    assert len(served) == 1 and served[0][0].startswith("http://127.0.0.1:") and served[0][1] == 200
+    assert board.dashboard_link == "" and board.link.value == ""  # the local cluster is gone afterwards
+
+
+def test_the_report_shows_the_distribution_the_common_problems_and_the_students(graded):
+    board, _, _ = graded
+    assert board.report.layout.display != "none"
+    image = base64.b64decode(board.histogram.outputs[0]["data"]["image/png"])
+    assert image[:4] == b"\x89PNG"
+    assert f"<b>{len(EXPECTED)}</b> submissions in the gradebook" in board.summary.value
+    problems = html.unescape(board.problems.value)
+    assert "backward_propagation_n" in problems and "db1 scaled x4" in problems
+    assert all(column in board.students_header.value for column in ("student", "total", "bpn", "gcn", "problems"))
+    rows = dict((student, text) for text, student in board.students.options)
+    assert set(rows) == set(EXPECTED)
+    total = sum(EXPECTED["ben_course_bugs"].values())
+    assert f"{total:g} / 14" in rows["ben_course_bugs"] and "db1 scaled x4" in rows["ben_course_bugs"]
+
+
+def test_a_students_feedback_is_one_click_away(graded):
+    board, _, _ = graded
+    board.students.value = "ben_course_bugs"
+    assert board.student == "ben_course_bugs"
+    shown = board.feedback.value
+    assert '<iframe class="gradlab-feedback" sandbox=""' in shown  # the page's own scripts never run
+    assert "db1 is 4x too large" in html.unescape(html.unescape(shown))
+    board.students.value = "ada_correct"
+    assert "db1 is 4x too large" not in html.unescape(html.unescape(board.feedback.value))
+
+
+def test_grading_again_finds_nothing_new(graded):
+    board, _, _ = graded
+    board.click()
+    run = board.wait(timeout=600)
+    assert board.state == "done" and run.graded == [] and len(run.skipped) == len(EXPECTED)
+    assert "Nothing new to grade" in board.status.value
+
+
+def test_errors_are_shown_in_the_widget(generated_course, tmp_path):
+    missing = GradingDashboard(str(tmp_path / "nowhere"), ASSIGNMENT)
+    missing.click()
+    assert "does not exist" in missing.error and missing.state == "ready"
+    assert missing.error_area.layout.display != "none"
+    course = tmp_path / "course"
+    shutil.copytree(generated_course, course)
+    unknown = GradingDashboard(str(course), "no_such_assignment", workers=1)
+    unknown.click()
+    assert unknown.wait(timeout=600) is None
+    assert unknown.state == "failed" and "no_such_assignment" in unknown.error
+    assert not unknown.button.disabled
+
+
+def test_the_instructor_notebook_opens_the_dashboard(generated_course, tmp_path):
+    """autograder/instructor.ipynb, stored without outputs, runs in a kernel in the course and shows the widget."""
+    stored = nbformat.read(COURSE / "instructor.ipynb", as_version=4)
+    assert all(not cell.get("outputs") for cell in stored.cells if cell.cell_type == "code")
+    course = tmp_path / "course"
+    shutil.copytree(generated_course, course)
+    shutil.copy(COURSE / "instructor.ipynb", course)
+    nb = nbformat.read(course / "instructor.ipynb", as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(course)}},
+                   store_widget_state=True).execute()
+    outputs = [output for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error" or o.get("name") == "stderr"]
+    views = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert len(views) == 1
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    buttons = [m["state"] for m in state.values() if m["model_name"] == "ButtonModel"]
+    assert [b["description"] for b in buttons] == ["Grade the class"]
