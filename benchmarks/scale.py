@@ -64,7 +64,7 @@ def class_of(generated, folder, count):
     """A copy of the generated course with `count` submissions (the sample class, copied round)."""
     course = folder / "course"
     shutil.copytree(generated, course)
-    sample = sorted((COURSE / "sample_class").glob("*.ipynb"))
+    sample = sorted((COURSE / "sample_class" / ASSIGNMENT).glob("*.ipynb"))
     for k in range(count):
         notebook = sample[k % len(sample)]
         place = course / "submitted" / f"{notebook.stem}_{k // len(sample)}" / ASSIGNMENT

@@ -19,7 +19,7 @@ from dask_processes import DaskProcesses
 from gradlab.grading.gradebook import read_expected, read_scores
 from nbgrader_course import ASSIGNMENT, COURSE, COURSE_ID, assert_no_hidden_test_in_feedback, dump, nbgrader, new_course
 
-SAMPLE = COURSE / "sample_class"
+SAMPLE = COURSE / "sample_class" / ASSIGNMENT
 EXPECTED = read_expected(SAMPLE / "expected_scores.csv")
 
 

@@ -14,7 +14,7 @@ from gradlab.grading.dashboard import GradingDashboard
 from gradlab.grading.gradebook import read_expected
 from nbgrader_course import ASSIGNMENT, COURSE
 
-SAMPLE = COURSE / "sample_class"
+SAMPLE = COURSE / "sample_class" / ASSIGNMENT
 EXPECTED = read_expected(SAMPLE / "expected_scores.csv")
 
 

@@ -53,7 +53,7 @@ def test_a_worker_grades_from_the_material_alone(generated_course, tmp_path):
     before = sorted(str(p) for p in course.rglob("*"))
     with merge.open_book(f"sqlite:///{course}/gradebook.db") as book:
         material = materials.prepare(str(course), ASSIGNMENT, book, str(tmp_path))
-    notebook = (COURSE / "sample_class" / "ben_course_bugs.ipynb").read_bytes()
+    notebook = (COURSE / "sample_class" / ASSIGNMENT / "ben_course_bugs.ipynb").read_bytes()
     outcome = worker.autograde(material, {"student": "ben", "files": {f"{ASSIGNMENT}.ipynb": notebook},
                                           "feedback": True, "prior": None})
     private = worker._COURSES[material.digest]

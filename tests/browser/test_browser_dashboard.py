@@ -27,7 +27,7 @@ def course_in_lab(jupyter_home, generated_course):
     course = jupyter_home / "notebooks" / "course"
     shutil.copytree(generated_course, course)
     shutil.copy(COURSE / "instructor.ipynb", course)
-    for notebook in (COURSE / "sample_class").glob("*.ipynb"):
+    for notebook in (COURSE / "sample_class" / ASSIGNMENT).glob("*.ipynb"):
         place = course / "submitted" / notebook.stem / ASSIGNMENT
         place.mkdir(parents=True)
         shutil.copy(notebook, place / f"{ASSIGNMENT}.ipynb")
