@@ -13,9 +13,12 @@ from nbgrader_course import ASSIGNMENT, COURSE, COURSE_ID, dump
 
 def test_the_material_is_the_config_the_exercises_and_the_source(generated_course, tmp_path):
     course = tmp_path / "course"
-    shutil.copytree(generated_course, course)
+    shutil.copytree(generated_course, course, ignore=shutil.ignore_patterns("exercises"))
     (course / "exercises" / "__pycache__").mkdir(parents=True)
     (course / "exercises" / f"{ASSIGNMENT}.py").write_text("EXERCISES = []\n")
+    (course / "exercises" / "shared.py").write_text("# helpers the declarations import\n")
+    for figure in (course / "source" / ASSIGNMENT).glob("*.png"):
+        figure.unlink()
     (course / "exercises" / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"\0")
     (course / "source" / ASSIGNMENT / "data.csv").write_text("x,y\n1,2\n")
     (course / "source" / ASSIGNMENT / ".ipynb_checkpoints").mkdir()
@@ -23,8 +26,10 @@ def test_the_material_is_the_config_the_exercises_and_the_source(generated_cours
     (course / "source" / "another").mkdir()
     (course / "source" / "another" / "another.ipynb").write_text("{}")
     files = course_files.collect_material(str(course), ASSIGNMENT)
-    assert set(files) == {"nbgrader_config.py", f"exercises/{ASSIGNMENT}.py", f"source/{ASSIGNMENT}/{ASSIGNMENT}.ipynb",
-                          f"source/{ASSIGNMENT}/data.csv"}  # no gradebook, release, submissions or other assignment
+    # the whole exercises/ folder (a declaration may import a helper beside it), and no gradebook, release,
+    # submissions or other assignment's source
+    assert set(files) == {"nbgrader_config.py", f"exercises/{ASSIGNMENT}.py", "exercises/shared.py",
+                          f"source/{ASSIGNMENT}/{ASSIGNMENT}.ipynb", f"source/{ASSIGNMENT}/data.csv"}
     assert files["exercises/gradient_checking.py"] == b"EXERCISES = []\n"
     shutil.rmtree(course / "exercises")
     assert "exercises/gradient_checking.py" not in course_files.collect_material(str(course), ASSIGNMENT)
@@ -48,8 +53,6 @@ def test_a_worker_grades_from_the_material_alone(generated_course, tmp_path):
     results as data equal to what nbgrader writes; the course itself untouched."""
     course = tmp_path / "course"
     shutil.copytree(generated_course, course)
-    (course / "exercises").mkdir()
-    (course / "exercises" / f"{ASSIGNMENT}.py").write_text("# declarations\n")
     before = sorted(str(p) for p in course.rglob("*"))
     with merge.open_book(f"sqlite:///{course}/gradebook.db") as book:
         material = materials.prepare(str(course), ASSIGNMENT, book, str(tmp_path))
@@ -60,7 +63,9 @@ def test_a_worker_grades_from_the_material_alone(generated_course, tmp_path):
     try:
         assert not private.root.startswith(str(course))
         assert os.path.isfile(os.path.join(private.root, "exercises", f"{ASSIGNMENT}.py"))
-        assert sorted(outcome["autograded"]) == [f"{ASSIGNMENT}.ipynb"]
+        # the autograded notebook, and the assignment's other files as nbgrader puts them beside it (its figures)
+        released = {p.name for p in (COURSE / "source" / ASSIGNMENT).iterdir()}
+        assert f"{ASSIGNMENT}.ipynb" in outcome["autograded"] and set(outcome["autograded"]) <= released
         assert b"db1 is 4x too large" in outcome["feedback"][f"{ASSIGNMENT}.html"]
         grades = outcome["result"]["notebooks"][ASSIGNMENT]["grades"]
         assert sum(grades.values()) == 12.0  # ben's expected total
