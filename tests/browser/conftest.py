@@ -244,6 +244,16 @@ def start_server(name: str, argv: list[str], home: Path, port: int, ready_path: 
     return server
 
 
+def start_course_server(name: str, home: Path, course: Path) -> Server:
+    """A plain Jupyter server started in an nbgrader course (`home`/notebooks, or `course` itself), as the
+    formgrader is run: it then reads the course's nbgrader_config.py."""
+    port = free_port()
+    argv = [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}",
+            f"--ServerApp.root_dir={course}"]
+    return start_server(name, argv, home, port, "api/status")
+
+
 def stop_server(server: Server) -> None:
     """Stop the server we started (by its process id), politely first; keep its log as an artifact."""
     process = server.process

@@ -9,7 +9,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the nbgrader helpers beside the other tests
 
 from attack_course import graded_attack_course, plans  # noqa: E402
-from conftest import TOKEN, free_port, start_server, stop_server  # noqa: E402
+from conftest import TOKEN, start_course_server, stop_server  # noqa: E402
 from nbgrader_course import ASSIGNMENT, COURSE_ID  # noqa: E402
 
 pytestmark = pytest.mark.browser
@@ -28,11 +28,7 @@ def served_course(tmp_path_factory, artifacts):
     plan, _ = plans("glatk-browser", 0)[STUDENT]
     graded_attack_course(home, isolated_environment(str(home / "nbgrader-env")), {STUDENT: plan})
     (home / "course").rename(home / "notebooks")
-    port = free_port()
-    argv = [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}",
-            f"--ServerApp.root_dir={home / 'notebooks'}"]
-    server = start_server("formgrader", argv, home, port, "api/status")
+    server = start_course_server("formgrader", home, home / "notebooks")
     try:
         yield home / "notebooks", server
     finally:

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the nbgrader helpers beside the other tests
 
-from conftest import TOKEN, free_port, start_server, stop_server  # noqa: E402
+from conftest import TOKEN, start_course_server, stop_server  # noqa: E402
 from nbgrader_course import ASSIGNMENT, COURSE, COURSE_ID, nbgrader, new_course  # noqa: E402
 
 pytestmark = pytest.mark.browser
@@ -31,11 +31,7 @@ def formgrader(tmp_path_factory, artifacts):
         place.mkdir(parents=True)
         shutil.copy(COURSE / "sample_class" / ASSIGNMENT / f"{student}.ipynb", place / f"{ASSIGNMENT}.ipynb")
     nbgrader(course, env, "autograde", ASSIGNMENT)
-    port = free_port()
-    argv = [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}",
-            f"--ServerApp.root_dir={course}"]
-    server = start_server("formgrader-course", argv, home, port, "api/status")
+    server = start_course_server("formgrader-course", home, course)
     try:
         yield course, server
     finally:
