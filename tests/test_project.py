@@ -50,3 +50,13 @@ def test_the_readme_example_prints_what_the_readme_shows(capsys):
     assert timing.sub("", printed).strip() == timing.sub("", shown).strip()
     difference, w2, factor = eval(code.strip().splitlines()[-1].split("#")[0], namespace)
     assert (round(difference, 3), round(w2, 3), round(factor, 6)) == (0.285, 0.333, 2.0)
+
+
+def test_the_readme_counts_each_sample_class_as_it_is():
+    readme = (ROOT / "README.md").read_text()
+    named = re.search(r"nbgrader course \(nbgrader [0-9.]+\) with \w+ assignments: (.*?)\n\n", readme, re.S).group(1)
+    assignments = [a for a in re.findall(r"`(\w+)` \(", named) if (ROOT / "autograder" / "source" / a).is_dir()]
+    assert sorted(assignments) == sorted(p.name for p in (ROOT / "autograder" / "source").iterdir() if p.is_dir())
+    counts = re.search(r"sample class \(([0-9, and]+) submissions", readme).group(1)
+    said = [int(n) for n in re.findall(r"\d+", counts)]
+    assert said == [len(list((ROOT / "autograder" / "sample_class" / a).glob("*.ipynb"))) for a in assignments]
