@@ -1,0 +1,26 @@
+"""Handing jobs to a real local cluster (gradlab.grading.dispatch): a job that kills the worker grading it every
+time is reported once the scheduler gives up on it, and the other jobs are graded as usual, on a cluster of one
+worker, where the material dies with the worker each time (the grading command sends it as a task, so that the
+scheduler can make it again)."""
+import os
+
+from gradlab.grading import dispatch, engine, worker
+
+
+def test_a_job_that_kills_its_worker_every_time_is_reported_and_the_others_are_graded():
+    def task(material, data):
+        if data == "doomed":
+            os._exit(1)  # the worker process dies; its nanny starts another
+        return {"job": data, "material": material}
+
+    handled = []
+    with engine.cluster(workers=1) as client:
+        material = client.submit(worker.keep, "the course", pure=False)  # as classroom._send_material sends it
+        dispatch.run(client, task, material, ["ada", "doomed", "ben"], lambda job: job, handled.extend, name="kill")
+    outcomes = {o.job: o for o in handled}
+    assert sorted(outcomes) == ["ada", "ben", "doomed"] and len(handled) == 3  # each once
+    assert outcomes["ada"].value == {"job": "ada", "material": "the course"} and outcomes["ada"].error == ""
+    assert outcomes["ben"].value == {"job": "ben", "material": "the course"}
+    doomed = outcomes["doomed"]
+    assert doomed.value is None
+    assert doomed.error == f"the worker grading it died {engine.ALLOWED_FAILURES + 1} times", doomed.error
