@@ -36,7 +36,8 @@ def run_demo(course=COURSE, workdir=None, workers=None, stream=None):
     if not assignments:
         raise FileNotFoundError(f"no sample class in {course}: the demo needs the repository's autograder/ "
                                 "directory (give its path with --course)")
-    workdir = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="gradlab-demo-"))
+    kept = workdir is not None
+    workdir = Path(workdir) if kept else Path(tempfile.mkdtemp(prefix="gradlab-demo-"))
     target = copy_course(course, workdir / "course")
     runs, tables, matches = {}, [], True
     for assignment in assignments:
@@ -50,7 +51,8 @@ def run_demo(course=COURSE, workdir=None, workers=None, stream=None):
               f"{workers or os.cpu_count()} workers; "
               f"{'every score is as expected' if same else 'SOME SCORES DIFFER FROM THE EXPECTED ONES'}.", file=stream)
         runs[assignment], matches = run, matches and same
-    print(f"\nThe results are in {workdir} (delete it when you are done; --keep DIR puts them in DIR):\n"
+    where = "" if kept else " (a temporary folder: delete it when you are done; --keep DIR puts them in DIR)"
+    print(f"\nThe results are in {workdir}{where}:\n"
           f"  gradebook:  {target / 'gradebook.db'}\n"
           f"  scores:     {target / 'exports'}/ASSIGNMENT_scores.csv\n"
           f"  reports:    {target / 'reports'}/ASSIGNMENT.html\n"
