@@ -194,3 +194,28 @@ def test_the_workers_template_holds_the_assignment_and_no_student(course, releas
     made = described(f"sqlite:///{tmp_path / 'template.db'}")
     assert made == described(released) and made[1:3] == (0, 0)
     assert str(made[0]) == "2026-01-01 00:00:00" and len(made[3][ASSIGNMENT][0]) == 5
+
+
+def test_scores_are_read_back_as_nbgrader_scores_them(course, released):
+    # The oracle is nbgrader's own Grade.score, object by object: a manual score over the automatic one, extra
+    # credit added; read_scores reads the same as rows.
+    from nbgrader.api import Gradebook
+
+    from gradlab.grading.gradebook import read_scores
+
+    url = merged(course, released)
+    ben = ("SELECT n.id FROM submitted_notebook n JOIN submitted_assignment s ON s.id = n.assignment_id "
+           "WHERE s.student_id = 'ben'")
+    execute(url, f"UPDATE grade SET manual_score = 1.5 WHERE notebook_id IN ({ben}) AND cell_id IN "
+                 "(SELECT id FROM base_cell WHERE name = 'test_backward_propagation_n')")
+    execute(url, f"UPDATE grade SET extra_credit = 0.5 WHERE notebook_id IN ({ben}) AND cell_id IN "
+                 "(SELECT id FROM base_cell WHERE name = 'test_gradient_check')")
+    with Gradebook(url, COURSE_ID) as book:
+        oracle = {s.student.id: {g.name: g.score for nb in s.notebooks for g in nb.grades}
+                  for s in book.find_assignment(ASSIGNMENT).submissions}
+        points = {c.name: c.max_score for nb in book.find_assignment(ASSIGNMENT).notebooks for c in nb.grade_cells}
+    scores, read_points = read_scores(url, ASSIGNMENT, COURSE_ID)
+    assert scores == oracle and read_points == points
+    assert scores["ben"]["test_backward_propagation_n"] == 1.5
+    assert scores["ben"]["test_gradient_check"] == oracle["ada"]["test_gradient_check"] + 0.5
+    assert read_scores(url, "no_such_assignment", COURSE_ID) == ({}, {})

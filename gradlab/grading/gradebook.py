@@ -14,7 +14,11 @@ def read_scores(db_url, assignment, course_id):
     """{student: {grade_id: score}} for every submission of `assignment`, and the points of each grade_id.
 
     course_id must be the course's (CourseDirectory.course_id): nbgrader adds a course it does not know.
+    Scores are read as rows (nbgrader's own `Grade.score`: manual over automatic, plus extra credit), not as
+    nbgrader's objects, which hold about 14 KB per submission: at the end of a class of 100,000, over a gigabyte.
     """
+    from nbgrader.api import BaseCell, Grade, SubmittedAssignment, SubmittedNotebook
+
     scores, points = {}, {}
     with Gradebook(db_url, course_id) as gradebook:
         try:
@@ -24,11 +28,17 @@ def read_scores(db_url, assignment, course_id):
         for notebook in record.notebooks:
             for cell in notebook.grade_cells:
                 points[cell.name] = float(cell.max_score)
-        for submission in record.submissions:
-            row = scores.setdefault(submission.student.id, {})
-            for notebook in submission.notebooks:
-                for grade in notebook.grades:
-                    row[grade.name] = None if grade.score is None else float(grade.score)
+        submitted = gradebook.db.query(SubmittedAssignment.student_id).filter(
+            SubmittedAssignment.assignment_id == record.id)
+        for (student,) in submitted:
+            scores[student] = {}
+        grades = (gradebook.db.query(SubmittedAssignment.student_id, BaseCell.name, Grade.score)
+                  .join(SubmittedNotebook, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
+                  .join(Grade, Grade.notebook_id == SubmittedNotebook.id)
+                  .join(BaseCell, BaseCell.id == Grade.cell_id)
+                  .filter(SubmittedAssignment.assignment_id == record.id))
+        for student, name, score in grades:
+            scores[student][name] = None if score is None else float(score)
     return scores, points
 
 
