@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import BaseCell, Grade, Gradebook, MissingEntry, SubmittedAssignment, SubmittedNotebook
 
 
 def read_scores(db_url, assignment, course_id):
@@ -17,8 +17,6 @@ def read_scores(db_url, assignment, course_id):
     Scores are read as rows (nbgrader's own `Grade.score`: manual over automatic, plus extra credit), not as
     nbgrader's objects, which hold about 14 KB per submission: at the end of a class of 100,000, over a gigabyte.
     """
-    from nbgrader.api import BaseCell, Grade, SubmittedAssignment, SubmittedNotebook
-
     scores, points = {}, {}
     with Gradebook(db_url, course_id) as gradebook:
         try:
