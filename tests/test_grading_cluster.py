@@ -233,6 +233,14 @@ def test_the_command_refuses_what_it_cannot_do(generated_course, tmp_path, nbgra
     assert both.returncode == 2 and "--workers sizes the local cluster" in both.stderr
 
 
+def test_a_client_of_an_existing_cluster_keeps_few_of_dasks_messages(cluster):
+    from gradlab.grading import engine
+
+    with engine.cluster(scheduler=cluster.address) as client:
+        kept = engine.COORDINATOR_SETTINGS["distributed.admin.low-level-log-length"]
+        assert client.scheduler_comm.recent_message_log.maxlen == kept
+
+
 def test_a_client_of_the_callers_own_is_used_and_left_open(cluster, generated_course, tmp_path):
     """As with dask-gateway or KubeCluster, whose clients carry their own security: grade_class takes the client."""
     import io

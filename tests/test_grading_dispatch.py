@@ -24,3 +24,12 @@ def test_a_job_that_kills_its_worker_every_time_is_reported_and_the_others_are_g
     doomed = outcomes["doomed"]
     assert doomed.value is None
     assert doomed.error == f"the worker grading it died {engine.ALLOWED_FAILURES + 1} times", doomed.error
+
+
+def test_the_coordinator_keeps_few_of_dasks_messages_for_debugging():
+    # Dask's default keeps the last 1,000 messages per connection: megabytes that grow with the class up to there.
+    kept = engine.LOCAL_SETTINGS["distributed.admin.low-level-log-length"]
+    assert kept <= 100
+    with engine.cluster(workers=1) as client:
+        assert client.scheduler_comm.recent_message_log.maxlen == kept
+        assert client.cluster.scheduler.transition_log.maxlen == kept  # the local cluster's scheduler is in here

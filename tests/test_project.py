@@ -60,3 +60,11 @@ def test_the_readme_counts_each_sample_class_as_it_is():
     counts = re.search(r"sample class \(([0-9, and]+) submissions", readme).group(1)
     said = [int(n) for n in re.findall(r"\d+", counts)]
     assert said == [len(list((ROOT / "autograder" / "sample_class" / a).glob("*.ipynb"))) for a in assignments]
+
+
+def test_the_readme_lists_the_settings_an_existing_cluster_needs():
+    from gradlab.grading import engine
+
+    readme = (ROOT / "README.md").read_text()
+    listed = dict(re.findall(r"`(DASK_[A-Z_]+)=([^`]+)`", readme))
+    assert listed == engine.settings_as_environment()

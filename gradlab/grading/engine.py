@@ -33,7 +33,12 @@ LOCAL_SETTINGS = {
     # does): at Dask's default (1.1, rounded up to 2 per one-thread worker) a long submission can hold a second one
     # behind it while another worker runs out of work at the end of the class.
     "distributed.scheduler.worker-saturation": 1.0,
+    # Dask keeps its last messages for debugging, 1,000 per connection at its default: in the coordinator (the
+    # client's messages; on the local cluster the scheduler's too) about 13 MB by the end of a class of 2,000,
+    # enough to make its memory grow with the class up to that point (measured: 2,000 and 8,000 trivial jobs).
+    "distributed.admin.low-level-log-length": 50,
 }
+COORDINATOR_SETTINGS = {key: LOCAL_SETTINGS[key] for key in ("distributed.admin.low-level-log-length",)}
 PRELOAD = ["gradlab.grading.worker",  # first: it declines jsonschema's IRI parsers before nbformat is imported
            "nbgrader.converters", "nbgrader.preprocessors", "nbconvert.exporters", "gradlab.grading.preprocessor",
            "distributed"]
@@ -61,7 +66,8 @@ def cluster(scheduler=None, workers=None, dashboard=False):
         return
     if scheduler:
         try:
-            client = Client(scheduler, timeout="30s")
+            with dask.config.set(COORDINATOR_SETTINGS):  # the client's own, whatever the cluster's
+                client = Client(scheduler, timeout="30s")
         except OSError as error:
             raise RuntimeError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
         try:
