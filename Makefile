@@ -7,13 +7,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo report-demo test lab bench bench-scale clean
 
-# The filter on pip's install: setuptools announces every editable install of a flat layout with a notice
-# ("Editable installation ... folders with the same name as your package may take precedence during imports");
-# here the folder of that name is the package itself, so the notice says nothing to act on.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	PYTHONWARNINGS="ignore:Editable installation:UserWarning" $(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 demo: $(STAMP)  ## the main job, headless: grade the sample classes with nbgrader, print the gradebooks (KEEP=DIR keeps the results there)

@@ -18,7 +18,7 @@ c = get_config()  # noqa: F821  (nbgrader provides get_config when it loads this
 
 c.CourseDirectory.course_id = "gradient-checking"
 
-# nbgrader's pipelines with gradlab's grading in place of the kernel (see gradlab/grading/course_config.py).
+# nbgrader's pipelines with gradlab's grading in place of the kernel (see src/gradlab/grading/course/config.py).
 grade_with_gradlab(c)
 
 # Release, fetch, submit and collect go through an exchange folder that the instructor and every student can reach.

@@ -37,14 +37,14 @@ c.Autograde.autograde_preprocessors = [
 
 
 def environment(scratch):
-    from gradlab.grading.nbgrader_calls import isolated_environment
+    from gradlab.grading.course.nbgrader_calls import isolated_environment
 
     return isolated_environment(str(scratch))
 
 
 def prepared_course(scratch, copies, env):
     """A generated course with the sample class submitted `copies` times."""
-    from gradlab.grading.course_files import copy_course
+    from gradlab.grading.course.files import copy_course
 
     course = scratch / "generated"
     copy_course(COURSE, course)

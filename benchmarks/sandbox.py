@@ -12,8 +12,8 @@ import argparse
 import statistics
 import time
 
-from gradlab.grading.job import Call, Job
-from gradlab.grading.sandbox import Limits, Sandbox
+from gradlab.grading.sandbox.job import Call, Job
+from gradlab.grading.sandbox.box import Limits, Sandbox
 
 SOURCE = "import numpy as np\ndef forward_propagation(x, theta):\n    return theta * x\n"
 RUNS = 6

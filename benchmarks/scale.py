@@ -42,7 +42,7 @@ SIZES, CORES = (10 ** 3, 10 ** 4, 10 ** 5), (8, 64, 512)
 
 
 def environment(scratch):
-    from gradlab.grading.nbgrader_calls import isolated_environment
+    from gradlab.grading.course.nbgrader_calls import isolated_environment
 
     return isolated_environment(str(scratch / "jupyter"))
 
@@ -104,7 +104,7 @@ def coordinator(course, scheduler, db_url):
     import io
     import resource
 
-    from gradlab.grading.classroom import grade_class
+    from gradlab.grading.cluster.classroom import grade_class
 
     run = grade_class(course, ASSIGNMENT, scheduler=scheduler, db_url=db_url, stream=io.StringIO())
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -142,11 +142,11 @@ def idle_rates(cluster, seconds=IDLE_SECONDS):
 def merge_rates(results, url):
     """Merge every result into the gradebook at `url`: one per transaction, then BATCH per transaction in a fresh
     copy. {mode: (CPU seconds per merge, merges per second)}."""
-    from gradlab.grading import merge
+    from gradlab.grading.gradebook.book import open_book
 
     found = {}
     for mode, size in (("one per transaction", 1), (f"{BATCH} per transaction", BATCH)):
-        with merge.open_book(url[mode]) as book:
+        with open_book(url[mode]) as book:
             book.assignment(ASSIGNMENT)
             started, cpu = time.perf_counter(), time.process_time()
             items = list(results.items())
@@ -189,7 +189,8 @@ def main(argv=None):
     from dask_processes import DaskProcesses
     from postgres_server import PostgresServer
 
-    from gradlab.grading import engine, merge
+    from gradlab.grading.cluster import engine
+    from gradlab.grading.gradebook.book import open_book
 
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="gradlab-scale-") as tmp, PostgresServer(durable=True) as server:
@@ -209,7 +210,7 @@ def main(argv=None):
                 url = clone_database(server, "released", f"class_{label}")
                 print(f"grading {count} submissions on {args.workers} workers ...", file=sys.stderr)
                 runs[label] = dict(graded_run(course, cluster, url, env), count=count, url=url)
-        with merge.open_book(runs["large"]["url"]) as book:
+        with open_book(runs["large"]["url"]) as book:
             students = [s.name for s in (scratch / "large" / "course" / "submitted").iterdir()]
             results = {student: book.extract(ASSIGNMENT, student) for student in students}
         rates = {}

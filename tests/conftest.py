@@ -44,7 +44,7 @@ def postgres():
 @pytest.fixture(scope="session")
 def nbgrader_env(tmp_path_factory):
     """Environment variables for running nbgrader and jupyter with their files in a temporary folder."""
-    from gradlab.grading.nbgrader_calls import isolated_environment
+    from gradlab.grading.course.nbgrader_calls import isolated_environment
 
     return isolated_environment(str(tmp_path_factory.mktemp("jupyter")))
 

@@ -12,7 +12,7 @@ import nbformat
 from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 
-from gradlab.grading.course_files import copy_course
+from gradlab.grading.course.files import copy_course
 
 COURSE = Path(__file__).resolve().parents[1] / "autograder"
 ASSIGNMENT = "gradient_checking"  # the first assignment, which the tests of one assignment use

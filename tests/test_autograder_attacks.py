@@ -9,9 +9,9 @@ import sys
 import pytest
 
 from attack_course import graded_attack_course, plans
-from gradlab.grading import bubblewrap, launch
-from gradlab.grading.gradebook import read_scores
-from gradlab.grading.nbgrader_calls import isolated_environment
+from gradlab.grading.sandbox import bubblewrap, launch
+from gradlab.grading.gradebook.scores import read_scores
+from gradlab.grading.course.nbgrader_calls import isolated_environment
 from host_state import keys_named, processes_named, shared_memory_with_key
 from nbgrader_course import ASSIGNMENT, COURSE_ID
 

@@ -13,7 +13,7 @@ import sys
 import nbformat
 import pytest
 
-from gradlab.grading.gradebook import read_expected, read_scores
+from gradlab.grading.gradebook.scores import read_expected, read_scores
 from nbgrader_course import (ASSIGNMENT, ASSIGNMENTS, COURSE, COURSE_ID, assert_no_hidden_test_in_feedback, dump,
                              feedback_text, nbgrader)
 

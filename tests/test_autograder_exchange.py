@@ -3,8 +3,8 @@ releases, a student fetches, works and submits, the instructor collects and auto
 import os
 import shutil
 
-from gradlab.grading.gradebook import read_expected, read_scores
-from gradlab.grading.nbgrader_calls import isolated_environment
+from gradlab.grading.gradebook.scores import read_expected, read_scores
+from gradlab.grading.course.nbgrader_calls import isolated_environment
 from nbgrader_course import ASSIGNMENT, COURSE, COURSE_ID, nbgrader, new_course
 
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gradlab.grading.demo import COURSE, sample_classes
+from gradlab.grading.instructor.demo import COURSE, sample_classes
 
 
 def demo(env, *options):

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from attacks import attack
-from gradlab.grading import bubblewrap, launch
-from gradlab.grading.cgroups import Cgroup
-from gradlab.grading.child import untrusted
-from gradlab.grading.job import Call, Job
-from gradlab.grading.sandbox import Limits, Sandbox
+from gradlab.grading.sandbox import bubblewrap, launch
+from gradlab.grading.sandbox.cgroups import Cgroup
+from gradlab.grading.sandbox.child import untrusted
+from gradlab.grading.sandbox.job import Call, Job
+from gradlab.grading.sandbox.box import Limits, Sandbox
 from host_state import keys_named, processes_named, shared_memory_with_key
 
 LIMITS = Limits(wall_seconds=30, cell_seconds=15, call_seconds=5)

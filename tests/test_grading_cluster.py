@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from dask_processes import DaskProcesses
-from gradlab.grading.gradebook import read_expected, read_scores
+from gradlab.grading.gradebook.scores import read_expected, read_scores
 from nbgrader_course import ASSIGNMENT, COURSE, COURSE_ID, assert_no_hidden_test_in_feedback, dump, nbgrader, new_course
 
 SAMPLE = COURSE / "sample_class" / ASSIGNMENT
@@ -100,7 +100,7 @@ def test_the_formgrader_reads_the_postgresql_gradebook(on_postgres, nbgrader_aut
     from nbgrader.coursedir import CourseDirectory
     from sqlalchemy.exc import SAWarning
 
-    from gradlab.grading.nbgrader_calls import course_config
+    from gradlab.grading.course.nbgrader_calls import course_config
 
     def formgrader_view(course, db_url):
         config = course_config(str(course), db_url)
@@ -234,7 +234,7 @@ def test_the_command_refuses_what_it_cannot_do(generated_course, tmp_path, nbgra
 
 
 def test_a_client_of_an_existing_cluster_keeps_few_of_dasks_messages(cluster):
-    from gradlab.grading import engine
+    from gradlab.grading.cluster import engine
 
     with engine.cluster(scheduler=cluster.address) as client:
         kept = engine.COORDINATOR_SETTINGS["distributed.admin.low-level-log-length"]
@@ -247,7 +247,7 @@ def test_a_client_of_the_callers_own_is_used_and_left_open(cluster, generated_co
 
     from distributed import Client
 
-    from gradlab.grading.classroom import grade_class
+    from gradlab.grading.cluster.classroom import grade_class
 
     course = copy_of(generated_course, tmp_path)
     folder = tmp_path / "class"
@@ -264,7 +264,7 @@ def test_an_extension_in_the_gradebook_reaches_the_worker(tmp_path, nbgrader_env
     graded again: the penalty goes as nbgrader's own autograde takes it away."""
     from datetime import timedelta
 
-    from gradlab.grading.gradebook_db import tables
+    from gradlab.grading.gradebook.db import tables
 
     def course_with_ada_late(name):
         course = new_course(tmp_path / name, nbgrader_env, 'c.LateSubmissionPlugin.penalty_method = "zero"')

@@ -10,8 +10,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from gradlab.grading.dashboard import GradingDashboard
-from gradlab.grading.gradebook import read_expected
+from gradlab.grading.instructor.dashboard import GradingDashboard
+from gradlab.grading.gradebook.scores import read_expected
 from nbgrader_course import ASSIGNMENT, COURSE
 
 SAMPLE = COURSE / "sample_class" / ASSIGNMENT

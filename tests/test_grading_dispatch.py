@@ -1,10 +1,10 @@
-"""Handing jobs to a real local cluster (gradlab.grading.dispatch): a job that kills the worker grading it every
+"""Handing jobs to a real local cluster (gradlab.grading.cluster.dispatch): a job that kills the worker grading it every
 time is reported once the scheduler gives up on it, and the other jobs are graded as usual, on a cluster of one
 worker, where the material dies with the worker each time (the grading command sends it as a task, so that the
 scheduler can make it again)."""
 import os
 
-from gradlab.grading import dispatch, engine, worker
+from gradlab.grading.cluster import dispatch, engine, worker
 
 
 def test_a_job_that_kills_its_worker_every_time_is_reported_and_the_others_are_graded():

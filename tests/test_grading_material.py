@@ -7,7 +7,9 @@ import shutil
 
 import pytest
 
-from gradlab.grading import course_files, material as materials, merge, worker
+from gradlab.grading.course import files as course_files
+from gradlab.grading.cluster import material as materials, worker
+from gradlab.grading.gradebook.book import open_book
 from nbgrader_course import ASSIGNMENT, COURSE, COURSE_ID, dump
 
 
@@ -54,7 +56,7 @@ def test_a_worker_grades_from_the_material_alone(generated_course, tmp_path):
     course = tmp_path / "course"
     shutil.copytree(generated_course, course)
     before = sorted(str(p) for p in course.rglob("*"))
-    with merge.open_book(f"sqlite:///{course}/gradebook.db") as book:
+    with open_book(f"sqlite:///{course}/gradebook.db") as book:
         material = materials.prepare(str(course), ASSIGNMENT, book, str(tmp_path))
     notebook = (COURSE / "sample_class" / ASSIGNMENT / "ben_course_bugs.ipynb").read_bytes()
     outcome = worker.autograde(material, {"student": "ben", "files": {f"{ASSIGNMENT}.ipynb": notebook},

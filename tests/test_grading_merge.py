@@ -10,8 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import create_engine, text
 
-from gradlab.grading import gradebook_db, merge, template
-from gradlab.grading.nbgrader_calls import isolated_environment
+from gradlab.grading.gradebook import db as gradebook_db, template
+from gradlab.grading.gradebook.book import open_book
+from gradlab.grading.course.nbgrader_calls import isolated_environment
 from nbgrader_course import ASSIGNMENT, COURSE, COURSE_ID, dump, nbgrader, new_course
 
 SAMPLE = COURSE / "sample_class" / ASSIGNMENT
@@ -84,7 +85,7 @@ def execute(url, statement, **values):
 
 
 def merged(course, url, students=STUDENTS):
-    with merge.open_book(course[0]) as graded, merge.open_book(url) as book:
+    with open_book(course[0]) as graded, open_book(url) as book:
         results = {student: graded.extract(ASSIGNMENT, student) for student in students}
         with book.transaction():
             for student, result in results.items():
@@ -107,10 +108,10 @@ def test_merging_again_keeps_what_a_person_graded(course, released):
     execute(url, f"UPDATE grade SET manual_score = 1.5, needs_manual_grade = false WHERE notebook_id IN ({ben}) "
                  "AND cell_id IN (SELECT id FROM base_cell WHERE name = :cell)", cell=cell)
     execute(url, f"UPDATE comment SET manual_comment = 'see me' WHERE notebook_id IN ({ben})")
-    with merge.open_book(course[0]) as graded:
+    with open_book(course[0]) as graded:
         result = graded.extract(ASSIGNMENT, "ben")
     result["notebooks"][ASSIGNMENT]["grades"][cell] = 0.25  # a re-grade that changes one auto score
-    with merge.open_book(url) as book, book.transaction():
+    with open_book(url) as book, book.transaction():
         book.merge(ASSIGNMENT, "ben", result)
     _, notebooks = dump(url, ASSIGNMENT, COURSE_ID)["ben"]
     _, grades, comments = notebooks[ASSIGNMENT]
@@ -130,7 +131,7 @@ def test_what_a_person_gave_is_read_back_for_the_workers(course, released):
     execute(url, "UPDATE grade SET extra_credit = 0.5 WHERE cell_id IN (SELECT id FROM base_cell WHERE name = "
                  "'test_gradient_check') AND notebook_id IN (SELECT n.id FROM submitted_notebook n JOIN "
                  "submitted_assignment s ON s.id = n.assignment_id WHERE s.student_id = 'ben')")
-    with merge.open_book(url) as book:
+    with open_book(url) as book:
         prior = book.prior(ASSIGNMENT)
     assert set(prior) == {"ada", "ben"}
     assert prior["ada"] == {"extension": timedelta(days=2), "notebooks": {}}
@@ -141,10 +142,10 @@ def test_what_a_person_gave_is_read_back_for_the_workers(course, released):
 def test_a_merge_that_fails_writes_nothing(course, released):
     url = merged(course, released, students=["ada"])
     before = dump(url, ASSIGNMENT, COURSE_ID)
-    with merge.open_book(course[0]) as graded:
+    with open_book(course[0]) as graded:
         result = graded.extract(ASSIGNMENT, "ben")
     result["notebooks"]["another_notebook"] = result["notebooks"][ASSIGNMENT]
-    with merge.open_book(url) as book, pytest.raises(LookupError, match="another_notebook"):
+    with open_book(url) as book, pytest.raises(LookupError, match="another_notebook"):
         with book.transaction():
             book.merge(ASSIGNMENT, "ben", result)
     assert dump(url, ASSIGNMENT, COURSE_ID) == before
@@ -154,7 +155,7 @@ def test_a_merge_that_fails_writes_nothing(course, released):
 def test_a_gradebook_of_another_schema_is_refused(released):
     execute(released, "UPDATE alembic_version SET version_num = 'abcdef123456'")
     with pytest.raises(RuntimeError, match="abcdef123456.*e43177bfe90b"):
-        with merge.open_book(released):
+        with open_book(released):
             pass
 
 
@@ -166,9 +167,9 @@ def test_other_databases_and_unknown_students_are_refused(course, tmp_path):
     empty = tmp_path / "empty.db"
     sqlite3.connect(empty).close()
     with pytest.raises(RuntimeError, match="schema none"):
-        with merge.open_book(f"sqlite:///{empty}"):
+        with open_book(f"sqlite:///{empty}"):
             pass
-    with merge.open_book(course[0]) as book, pytest.raises(LookupError, match="nobody"):
+    with open_book(course[0]) as book, pytest.raises(LookupError, match="nobody"):
         book.extract(ASSIGNMENT, "nobody")
 
 
@@ -178,7 +179,7 @@ def test_the_workers_template_holds_the_assignment_and_no_student(course, releas
     from nbgrader.api import Gradebook
     from sqlalchemy.exc import SAWarning
 
-    with merge.open_book(released) as book:
+    with open_book(released) as book:
         template.build(book.connection, ASSIGNMENT, str(tmp_path / "template.db"))
 
     def described(url):
@@ -201,7 +202,7 @@ def test_scores_are_read_back_as_nbgrader_scores_them(course, released):
     # credit added; read_scores reads the same as rows.
     from nbgrader.api import Gradebook
 
-    from gradlab.grading.gradebook import read_scores
+    from gradlab.grading.gradebook.scores import read_scores
 
     url = merged(course, released)
     ben = ("SELECT n.id FROM submitted_notebook n JOIN submitted_assignment s ON s.id = n.assignment_id "

@@ -6,8 +6,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from gradlab.grading.gradebook import read_scores
-from gradlab.grading.nbgrader_calls import isolated_environment
+from gradlab.grading.gradebook.scores import read_scores
+from gradlab.grading.course.nbgrader_calls import isolated_environment
 from nbgrader_course import COURSE, nbgrader
 
 ASSIGNMENT = "plain_checks"

@@ -8,10 +8,10 @@ import sys
 import numpy as np
 import pytest
 
-from gradlab.grading import bubblewrap, launch, sandbox
-from gradlab.grading.child import landlock
-from gradlab.grading.job import Call, Job
-from gradlab.grading.sandbox import Limits, Sandbox
+from gradlab.grading.sandbox import bubblewrap, launch, box as sandbox
+from gradlab.grading.sandbox.child import landlock
+from gradlab.grading.sandbox.job import Call, Job
+from gradlab.grading.sandbox.box import Limits, Sandbox
 
 FAST = Limits(wall_seconds=4, cell_seconds=1, call_seconds=1)
 LINUX = sys.platform.startswith("linux")

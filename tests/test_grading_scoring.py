@@ -7,11 +7,12 @@ import nbformat
 import numpy as np
 import pytest
 
-from gradlab.grading import declarations, grader
-from gradlab.grading.notebook import autograder_tests, code_cells, hidden_cases
-from gradlab.grading.result import ExerciseResult
-from gradlab.grading.returned import read
-from gradlab.grading.sandbox import Limits, Sandbox
+from gradlab.grading.declare import declarations
+from gradlab.grading.judging import grader
+from gradlab.grading.judging.notebook import autograder_tests, code_cells, hidden_cases
+from gradlab.grading.judging.result import ExerciseResult
+from gradlab.grading.judging.returned import read
+from gradlab.grading.sandbox.box import Limits, Sandbox
 
 COURSE = Path(__file__).resolve().parents[1] / "autograder"
 SOURCE = COURSE / "source" / "gradient_checking" / "gradient_checking.ipynb"
@@ -192,8 +193,8 @@ def test_the_memory_attack_works_when_cases_are_not_kept_apart():
 
 @pytest.mark.parametrize("grade_id", ["test_gradient_check", "test_gradient_check_n"])
 def test_cases_that_share_an_input_never_share_a_process(grade_id):
-    from gradlab.grading import apart
-    from gradlab.grading.grader import cases_of
+    from gradlab.grading.judging import apart
+    from gradlab.grading.judging.grader import cases_of
 
     cases = cases_of(DECLARED[grade_id], {})
     batches = apart.groups(cases)

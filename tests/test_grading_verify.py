@@ -8,9 +8,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from gradlab.grading.course_files import copy_course
-from gradlab.grading.sandbox import Limits
-from gradlab.grading.verify import verify
+from gradlab.grading.course.files import copy_course
+from gradlab.grading.sandbox.box import Limits
+from gradlab.grading.instructor.verify import verify
 
 COURSE = Path(__file__).resolve().parents[1] / "autograder"
 ASSIGNMENTS = sorted(path.stem for path in (COURSE / "exercises").glob("*.py"))

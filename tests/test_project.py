@@ -63,7 +63,7 @@ def test_the_readme_counts_each_sample_class_as_it_is():
 
 
 def test_the_readme_lists_the_settings_an_existing_cluster_needs():
-    from gradlab.grading import engine
+    from gradlab.grading.cluster import engine
 
     readme = (ROOT / "README.md").read_text()
     listed = dict(re.findall(r"`(DASK_[A-Z_]+)=([^`]+)`", readme))

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gradlab.grading.gradebook import read_expected
-from gradlab.grading.nbgrader_calls import isolated_environment
+from gradlab.grading.gradebook.scores import read_expected
+from gradlab.grading.course.nbgrader_calls import isolated_environment
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "autograder" / "README.md"

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import nbformat
 
-from gradlab.grading.course_files import copy_course
-from gradlab.grading.nbgrader_calls import isolated_environment
+from gradlab.grading.course.files import copy_course
+from gradlab.grading.course.nbgrader_calls import isolated_environment
 
 HERE = Path(__file__).resolve().parent
 COURSE = HERE.parent

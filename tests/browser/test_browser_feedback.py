@@ -20,7 +20,7 @@ STUDENT = "quinn_markup"
 def served_course(tmp_path_factory, artifacts):
     """The attack submission autograded with its feedback, in a Jupyter server started in the course directory
     (as nbgrader's formgrader is run), so that the formgrader reads the course's nbgrader_config.py."""
-    from gradlab.grading.nbgrader_calls import isolated_environment
+    from gradlab.grading.course.nbgrader_calls import isolated_environment
 
     home = tmp_path_factory.mktemp("formgrader")
     for name in ("config", "data", "runtime", "ipython", "mpl"):

@@ -18,7 +18,7 @@ STUDENTS = ("ben_course_bugs", "dev_prints_warnings")
 
 @pytest.fixture(scope="module")
 def formgrader(tmp_path_factory, artifacts):
-    from gradlab.grading.nbgrader_calls import isolated_environment
+    from gradlab.grading.course.nbgrader_calls import isolated_environment
 
     home = tmp_path_factory.mktemp("formgrader-course")
     for name in ("config", "data", "runtime", "ipython", "mpl"):

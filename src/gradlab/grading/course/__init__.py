@@ -1,0 +1,11 @@
+"""course: gradlab inside an nbgrader course: the pieces nbgrader's own commands load, and running those commands.
+
+    config.py          grade_with_gradlab(c): the settings a course's nbgrader_config.py needs, each with its reason
+    preprocessor.py    GradeOutsideKernel, in place of nbgrader's Execute in the autograde pipeline
+    restore.py         RestoreTestCells, nbgrader's OverwriteCells made safe against forged cells
+    feedback_html.py   the HTML exporter's filters: feedback and formgrader pages without scripts
+    nbgrader_calls.py  nbgrader's commands and API run from Python, in an environment of their own
+    files.py           a course's files: copying a course, the material a worker needs
+
+May import: judging, declare, sandbox, gradebook.
+"""

@@ -1,0 +1,10 @@
+"""instructor: what an instructor runs: the command line and the dashboard (the top part; nothing imports it).
+
+    cli.py             python -m gradlab.grading {demo, grade, verify, table}
+    demo.py            every sample class graded in a copy of the course, next to the expected scores
+    verify.py          an assignment's own tests, tested before release (the solution, and mutants of it)
+    dashboard.py       GradingDashboard: grade a class from a notebook, with progress and the class report
+    dashboard_view.py  the dashboard's tables and text
+
+May import: every other part.
+"""

@@ -1,0 +1,105 @@
+"""The instructor's command line: python -m gradlab.grading {demo, grade, verify, table}."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="python -m gradlab.grading",
+                                     description="Grade gradient-checking notebooks outside the students' kernels.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="grade every sample class in a new copy of the course; print the gradebooks "
+                                            "and where the results are")
+    demo.add_argument("--workers", type=int, default=None, help="parallel workers (default: all cores)")
+    demo.add_argument("--keep", metavar="DIR", default=None, help="put the results in DIR (a new folder) instead of a "
+                                                                   "new temporary folder")
+    demo.add_argument("--course", default=None, help="the course with its sample_class/ (default: the repository's "
+                                                     "autograder/)")
+
+    grade = commands.add_parser("grade", help="autograde a class on a Dask cluster (this machine's cores by default); "
+                                              "export a CSV, feedback and a report")
+    grade.add_argument("course", help="the nbgrader course directory (holding nbgrader_config.py)")
+    grade.add_argument("assignment", help="the assignment, e.g. gradient_checking")
+    grade.add_argument("submissions", nargs="?", default=None,
+                       help="a folder in nbgrader's submitted/ layout or of notebooks named by student "
+                            "(default: the course's submitted/)")
+    grade.add_argument("--workers", type=int, default=None,
+                       help="worker processes of the local Dask cluster (default: one per core)")
+    grade.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="grade on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
+    grade.add_argument("--db", metavar="URL", default=None,
+                       help="the gradebook, as nbgrader's --db: a SQLite or PostgreSQL SQLAlchemy URL, e.g. "
+                            "postgresql+psycopg://grader@dbhost/course (default: the course's)")
+    grade.add_argument("--force", action="store_true", help="grade again what was already graded")
+    grade.add_argument("--no-feedback", dest="feedback", action="store_false", help="skip feedback")
+    grade.add_argument("--no-report", dest="report", action="store_false", help="skip the class report")
+
+    verify = commands.add_parser("verify", help="test an assignment's own tests before release: its solution must earn "
+                                                "every point, mutants of it less")
+    verify.add_argument("course", help="the nbgrader course directory")
+    verify.add_argument("assignment", help="the assignment, as in source/ASSIGNMENT/")
+    verify.add_argument("--no-mutants", dest="mutate", action="store_false", help="only read and grade the solution")
+
+    table = commands.add_parser("table", help="print the gradebook of an assignment")
+    table.add_argument("course")
+    table.add_argument("assignment")
+    table.add_argument("--expected", default=None, help="a CSV of expected scores to compare with")
+    table.add_argument("--db", metavar="URL", default=None, help="the gradebook (default: the course's)")
+    return parser
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    if args.command == "demo":
+        from .demo import COURSE, run_demo
+
+        _, _, matches = run_demo(course=args.course or COURSE, workdir=args.keep, workers=args.workers)
+        return 0 if matches else 1
+    if args.command == "verify":
+        from .verify import verify
+
+        report = verify(args.course, args.assignment, mutate=args.mutate)
+        print(report)
+        return 0 if report.ok else 1
+    if args.command == "grade":
+        from ..cluster import engine
+
+        engine.start_process_server(args.scheduler)  # the local workers' imports, while this process does its own
+        from ..cluster.classroom import grade_class
+        from ..gradebook.scores import render_table, table_rows
+
+        try:
+            if args.scheduler and args.workers:
+                raise ValueError("--workers sizes the local cluster; an existing cluster (--scheduler) has its own")
+            run = grade_class(args.course, args.assignment, args.submissions, workers=args.workers,
+                              scheduler=args.scheduler, db_url=args.db, force=args.force, feedback=args.feedback,
+                              report=args.report)
+        except KeyboardInterrupt:
+            print("\ninterrupted: what was graded is in the gradebook; the same command carries on from there",
+                  file=sys.stderr)
+            return 130
+        except (RuntimeError, ValueError, LookupError, FileNotFoundError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print(render_table(table_rows(run.scores, run.points)))
+        print(f"\ngraded {len(run.graded)}, already graded {len(run.skipped)}, failed {len(run.failed)}; "
+              f"autograding took {run.autograde_seconds:.1f} s, everything {run.seconds:.1f} s")
+        for student, error in sorted(run.failed.items()):
+            print(f"  {student}: {error.strip().splitlines()[-1] if error.strip() else 'failed'}")
+        for student, error in sorted(run.feedback_failed.items()):
+            print(f"  {student}: no feedback: {error.strip().splitlines()[-1] if error.strip() else 'failed'}")
+        print(f"scores: {run.csv}" + (f"\nreport: {run.report}" if run.report else ""))
+        return 1 if run.failed else 0
+    from ..course import nbgrader_calls
+    from ..gradebook.scores import read_expected, read_scores, render_table, table_rows
+
+    scores, points = read_scores(args.db or nbgrader_calls.default_db_url(args.course), args.assignment,
+                                 nbgrader_calls.course_id(args.course))
+    print(render_table(table_rows(scores, points, read_expected(args.expected) if args.expected else None)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

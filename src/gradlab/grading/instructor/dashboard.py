@@ -1,0 +1,168 @@
+"""The instructor's dashboard: a widget that grades the class (classroom.grade_class, on this machine's cores or
+an existing Dask cluster) with a live progress bar, then shows the class report inline: the score
+distribution, the most common problems per exercise, and the students with their scores, each one's feedback
+a click away; and the Dask dashboard's link while the cluster runs.
+
+    from gradlab.grading.instructor.dashboard import GradingDashboard
+    GradingDashboard(".", "gradient_checking")          # in the course directory (autograder/instructor.ipynb)
+
+Grading runs in a thread of the kernel, so the notebook stays usable and the widget updates as results come
+in; `click()` starts it as the button does, and `wait()` waits for it (from Python, in tests).
+"""
+from __future__ import annotations
+
+import html
+import io
+import os
+import threading
+
+import ipywidgets as widgets
+import traitlets
+
+from ...widgets.base import GradlabWidget, figure_area, guarded, show_png
+from . import dashboard_view as view
+from ..cluster import engine
+
+
+class GradingDashboard(GradlabWidget):
+    """Grade a class and read its report, in a notebook."""
+
+    css_class = "gradlab-grading-dashboard"
+    state = traitlets.Unicode("ready", help="ready, grading, done or failed")
+    phase = traitlets.Unicode("", help="what the progress bar counts: autograde or feedback")
+    graded = traitlets.Int(0, help="submissions graded so far in this phase")
+    failed = traitlets.Int(0, help="submissions that failed so far in this phase")
+    total = traitlets.Int(0, help="submissions to grade in this phase")
+    rate = traitlets.Float(0.0, help="submissions per minute so far")
+    eta = traitlets.Float(None, allow_none=True, help="seconds left at the rate so far")
+    dashboard_link = traitlets.Unicode("", help="Dask's dashboard, while the cluster runs")
+    student = traitlets.Unicode("", help="the student whose feedback is shown")
+
+    def __init__(self, course=".", assignment="gradient_checking", submissions=None, *, scheduler=None, db=None,
+                 workers=None, force=False, **kwargs):
+        """scheduler: an address (tcp://HOST:8786), a Dask Client or a cluster object (dask-gateway, KubeCluster,
+        SLURMCluster ...); default: a local cluster of `workers` processes. db: the gradebook's URL."""
+        super().__init__(**kwargs)
+        self.course, self.assignment, self.submissions = os.path.abspath(course), assignment, submissions
+        self.options = {"scheduler": scheduler, "db_url": db, "workers": workers, "force": force}
+        self.run = None  # the last ClassRun
+        self.lines = io.StringIO()  # the command's own progress lines (stderr would show in the notebook)
+        self._thread = None
+        self.title = widgets.HTML(f"<h3>Grading <code>{assignment}</code> in <code>{self.course}</code></h3>")
+        into = f"<code>{html.escape(db.split('@')[-1])}</code>" if db else "the course's gradebook"
+        self.where = widgets.HTML(f"Grades the course's <code>submitted/</code> on "
+                                  f"{html.escape(engine.describe(scheduler))}, into {into}.")
+        self.button = widgets.Button(description="Grade the class", button_style="primary", icon="play")
+        self.button.on_click(lambda _: self.click())
+        self.bar = widgets.IntProgress(value=0, min=0, max=1, description="", bar_style="info",
+                                       layout=widgets.Layout(width="60%"))
+        self.status = widgets.HTML("")
+        self.link = widgets.HTML("")
+        self.summary = widgets.HTML("")
+        self.histogram = figure_area("gradlab-score-histogram")
+        self.problems = widgets.HTML("")
+        self.students_header = widgets.HTML("")
+        self.students = widgets.Select(options=[], rows=12, layout=widgets.Layout(width="100%"))
+        self.students.add_class("gradlab-students")
+        self.students.observe(lambda change: self._show_feedback(change["new"]), "value")
+        self.feedback = widgets.HTML("")
+        self.feedback.add_class("gradlab-feedback-view")
+        self.report = widgets.VBox([widgets.HTML("<h4>Score distribution</h4>"), self.summary, self.histogram,
+                                    widgets.HTML("<h4>Most common problems per exercise</h4>"), self.problems,
+                                    widgets.HTML("<h4>Students</h4><style>.gradlab-students select, "
+                                                 ".gradlab-students-header{font-family:monospace;font-size:12px;padding-left:4px;"
+                                                 "margin:0}</style>Click a student to read their feedback."),
+                                    self.students_header, self.students, self.feedback],
+                                   layout=widgets.Layout(display="none"))
+        self.assemble(self.title, self.where, widgets.HBox([self.button, self.bar]), self.status, self.link,
+                      self.report)
+
+    @guarded
+    def click(self):
+        """Start grading in the background (what the button does); nothing if a run is in progress."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        if not os.path.isdir(self.course):
+            raise FileNotFoundError(f"course directory {self.course} does not exist")
+        self.state, self.button.disabled, self.run = "grading", True, None
+        self.report.layout.display = "none"
+        self.status.value, self.bar.bar_style = "starting the cluster ...", "info"
+        self._thread = threading.Thread(target=self._grade, name="gradlab-grading", daemon=True)
+        self._thread.start()
+
+    def wait(self, timeout=None):
+        """Wait for the run started by click(); return its ClassRun (None if it failed: see `error`)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.run
+
+    def _grade(self):
+        from ..cluster.classroom import grade_class
+
+        try:
+            run = grade_class(self.course, self.assignment, self.submissions, stream=self.lines, dashboard=True,
+                              on_progress=self._progress, on_cluster=self._cluster, **self.options)
+            self._show_report(run)
+            self.run, self.state = run, "done"
+            self.clear_error()
+        except Exception as error:  # shown in the widget, where the instructor is looking
+            self.show_error(error)
+            self.state, self.bar.bar_style = "failed", "danger"
+        finally:
+            self.button.disabled = False
+            self.dashboard_link, self.link.value = "", ""  # the local cluster is gone
+
+    def _cluster(self, client):
+        self.dashboard_link = engine.dashboard_link(client) or ""
+        self.link.value = view.dashboard_link(self.dashboard_link)
+
+    def _progress(self, progress):
+        # The views first, then the traits: whoever observes a trait sees the widget as it now stands.
+        self.bar.max, self.bar.value = max(progress.total, 1), progress.done
+        self.bar.description = progress.phase
+        self.bar.bar_style = "warning" if progress.failed else "info"
+        self.status.value = view.progress_line(progress)
+        self.phase, self.total = progress.phase, progress.total
+        self.graded, self.failed, self.rate, self.eta = progress.graded, progress.failed, progress.rate, progress.eta
+
+    def _show_report(self, run):
+        from ..gradebook import class_report, class_results
+
+        self.bar.bar_style = "danger" if run.failed else "success"
+        if not run.graded and not run.failed:
+            self.status.value = "Nothing new to grade: every submission is graded already."
+        results = class_results.read_results(run.course, run.assignment, run.scores)
+        maximum = sum(run.points.values())
+        totals = [sum(v or 0 for v in row.values()) for row in run.scores.values()]
+        self.summary.value = view.summary(run, totals, maximum)
+        if run.scores:
+            show_png(self.histogram, _png(class_report.score_histogram(totals, maximum)), "score distribution")
+        self.problems.value = view.problems_table(class_results.problems_per_exercise(results), len(run.scores))
+        header, rows = view.student_rows(run.scores, run.points, results)
+        self.students_header.value = f"<pre class=\"gradlab-students-header\">{html.escape(header)}</pre>"
+        self.students.options = rows
+        self.students.value = None
+        self.feedback.value = ""
+        self.report.layout.display = ""
+
+    @guarded
+    def _show_feedback(self, student):
+        if not student:
+            return
+        folder = os.path.join(self.course, "feedback", student, self.assignment)
+        pages = {}
+        for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+            if name.endswith(".html"):
+                with open(os.path.join(folder, name), encoding="utf-8") as handle:
+                    pages[name] = handle.read()
+        self.student = student
+        self.feedback.value = view.feedback_frame(student, pages)
+
+
+def _png(figure):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    return buffer.getvalue()

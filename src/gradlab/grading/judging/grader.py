@@ -1,0 +1,147 @@
+"""Grading a notebook: each declared exercise runs in sandboxed children; the grader judges the data they return.
+
+This process never runs student code. A test cell scored by a declared exercise (declare.py) gets its score from
+the grader's own reference; any other test cell is an ordinary nbgrader test cell and runs in a child after the
+cells before it, as a kernel would have run it. A child that hangs or dies costs the exercise (or the cell) it was
+running, and only that: every exercise starts again from a fresh interpreter and the submission's cells.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from . import apart
+from .credit import score_exercise
+from ..declare.declarations import DeclarationError
+from ..declare import Case
+from ..sandbox.job import Call, Job
+from .judge import judge_case
+from .notebook import autograder_tests, code_cells, hidden_cases
+from .plain import PlainTest, run_plain_tests
+from .result import ExerciseResult
+from ..sandbox.box import Limits, Sandbox
+
+
+@dataclass
+class Graded:
+    """What grading a notebook found: a result per declared test cell, an outcome per ordinary one, and what each
+    code cell printed (notebook index -> {stdout, stderr, truncated})."""
+
+    exercises: dict = field(default_factory=dict)  # grade_id -> ExerciseResult
+    plain: dict = field(default_factory=dict)  # grade_id -> PlainTest
+    printed: dict = field(default_factory=dict)
+
+
+def grade_notebook(nb, declared, limits=Limits(), python=None, log=None, fork_server=True):
+    """Grade every test cell of `nb` (a notebook as a dict or NotebookNode); declared: grade_id -> Exercise."""
+    cells = code_cells(nb)
+    student = [cell for cell in cells if cell.test is None]
+    graded = Graded()
+    plain_ids = [grade_id for _, grade_id, _ in autograder_tests(nb) if grade_id not in declared]
+    with Sandbox(limits, python, fork_server, log=log) as box:  # one per submission: its runs share it
+        capture = [not plain_ids]  # the first job records what the cells print, unless the plain tests' job will
+        for cell, grade_id, points in autograder_tests(nb):
+            exercise = declared.get(grade_id)
+            if exercise is not None:
+                graded.exercises[grade_id] = grade_exercise(box, exercise, grade_id, points, student,
+                                                            hidden_cases(cell.get("source", "")), log, capture, graded)
+        if plain_ids:
+            graded.plain, printed = run_plain_tests(box, cells, plain_ids, log)
+            graded.printed.update(printed)
+    return graded
+
+
+_CASES = {}
+
+
+def cases_of(exercise, hidden):
+    """The exercise's cases for one hidden spec: the same for every submission, so built once per process."""
+    key = (id(exercise), json.dumps(hidden, sort_keys=True, default=str))
+    if key not in _CASES:
+        _CASES[key] = (exercise, checked_cases(exercise, exercise.cases(hidden)))
+    return _CASES[key][1]
+
+
+def checked_cases(exercise, cases):
+    """The declaration's cases, or a DeclarationError that says what is wrong with them."""
+    cases = list(cases)
+    if not cases:
+        raise DeclarationError(f"exercise {exercise.function}: its cases function returned no case")
+    for k, case in enumerate(cases):
+        where = f"exercise {exercise.function}, case {k}"
+        if not isinstance(case, Case):
+            raise DeclarationError(f"{where} is a {type(case).__name__}, not a gradlab.grading.declare.Case")
+        for name, output in exercise.outputs.items():
+            of = getattr(output, "of", None)
+            if of is not None and of not in case.at:
+                raise DeclarationError(f"{where}: output {name} is the gradient of {of!r}, which is not in case.at "
+                                       f"({', '.join(case.at) or 'empty'})")
+            if hasattr(output, "threshold") and case.bug is None:
+                raise DeclarationError(f"{where}: output {name} is a Verdict, so the case must say bug=True or False")
+    return cases
+
+
+def grade_exercise(box, exercise, grade_id, points, student, hidden, log=None, capture=(False,), graded=None):
+    """Run and judge one declared exercise; student: the submission's code cells (notebook.CodeCell)."""
+    cases = cases_of(exercise, hidden)
+    calls = [Call(exercise.function, case.args, case.kwargs, case.given_sources()) for case in cases]
+    cells = [(cell.source, None) for cell in student]
+    found = [None] * len(cases)
+    batches = apart.groups(cases) if exercise.apart else [list(range(len(cases)))]
+    for batch in batches:
+        if any(f is not None and f[0] is not None and f[0].get("status") == "timeout" for f in found):
+            for k in batch:  # one endless loop costs one call's budget, not one per batch
+                found[k] = ({"status": "skipped"}, {}, next(f[2] for f in found if f is not None))
+            continue
+        run = _run(box, Job(cells, [calls[k] for k in batch], capture[0]), capture, graded, student)
+        for position, k in enumerate(batch):
+            found[k] = (run.records[position], run.arrays[position], run)
+    marks = [judge_case(exercise, case, record, arrays, run) for case, (record, arrays, run) in zip(cases, found)]
+    result = score_exercise(exercise, grade_id, points, cases, marks)
+    if log:
+        log.debug("%s: %s", exercise.function, "; ".join(run.ending or "finished" for _, _, run in found[:1]))
+    if result.score < result.points:
+        result.details += cell_failure_lines(found[0][2].cell_failures, student)
+    return result
+
+
+def _run(box, job, capture, graded, student):
+    run = box.run(job)
+    if capture[0] and graded is not None:
+        capture[0] = False
+        graded.printed.update(printed_by_cell(run, student))
+    return run
+
+
+def printed_by_cell(run, cells):
+    """notebook index -> what the cell printed, for a run of `cells` (notebook.CodeCell, in the job's order)."""
+    found = {}
+    for output in run.cell_outputs:
+        number = output.get("cell")
+        if isinstance(number, int) and 1 <= number <= len(cells) and (output.get("stdout") or output.get("stderr")):
+            found[cells[number - 1].index] = output
+    return found
+
+
+def cell_failure_lines(failures, cells):
+    """Cells that raised when the notebook ran outside the kernel: often the reason an exercise failed."""
+    lines = []
+    for failure in failures[:5]:
+        number = failure.get("cell")
+        if not isinstance(number, int) or not 1 <= number <= len(cells):
+            continue
+        error, message = str(failure.get("error", ""))[:80], str(failure.get("message", ""))[:300]
+        what = "ran past its time limit" if error == "TimeBudgetExceeded" else f"raised {error}" + (
+            f": {message}" if message else "")
+        if error == "PermissionError":
+            what += " (graded code may not read files or use the network)"
+        lines.append(f"when your notebook ran outside your kernel, the code cell {cells[number - 1].label} {what}")
+    return lines
+
+
+def result_summary(graded):
+    """JSON-able summary for the notebook's metadata, read by the class report."""
+    return {grade_id: result.to_json() for grade_id, result in graded.exercises.items()}
+
+
+__all__ = ["ExerciseResult", "Graded", "PlainTest", "grade_notebook", "grade_exercise", "result_summary"]
