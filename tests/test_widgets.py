@@ -1,7 +1,9 @@
 """The widgets without a browser: set values, click buttons, and look at the state and the outputs."""
 import base64
+import collections
 import html as html_module
 import inspect
+import re
 
 import ipywidgets
 import numpy as np
@@ -320,12 +322,74 @@ def test_quiz_gives_immediate_feedback():
     quiz = gw.Quiz([gw.Question("2 + 2?", ["3", "4"], answer=1, explanation="Count."),
                     {"prompt": "Shape of theta?", "choices": ["(n, 1)", "(1, n)"], "answer": 0}])
     assert quiz.score == 0 and quiz.answers == [None, None] and "0 of 2 right" in quiz.tally.value
-    quiz.choice_buttons[0].value = 0
-    assert "Not quite" in quiz.feedback[0].value and "<i>4</i>" in quiz.feedback[0].value and quiz.score == 0
     quiz.choose(0, 1)
     assert "Right." in quiz.feedback[0].value and "Count." in quiz.feedback[0].value and quiz.score == 1
     quiz.choose(1, 0)
-    assert quiz.score == 2 and "2 of 2 right." in quiz.tally.value and quiz.feedback[1].value
+    assert quiz.score == 2 and "2 of 2 right at the first try." in quiz.tally.value and quiz.feedback[1].value
+
+
+def test_a_wrong_choice_asks_for_another_try_without_giving_the_answer():
+    question = gw.Question("2 + 2?", ["3", "4", "5"], answer=1, explanation="Count the fingers.",
+                           why_not=["One short.", "", "One too many."])
+    quiz = gw.Quiz([question, gw.Question("1 + 1?", ["2", "11"], answer=0)])
+    quiz.choose(0, 0)
+    told = quiz.feedback[0].value
+    assert "Not quite" in told and "One short." in told and "Try another answer" in told
+    assert "4" not in told and "Count the fingers" not in told and "gradlab-wrong" in told
+    quiz.choose(0, 2)
+    assert "One too many." in quiz.feedback[0].value and "4" not in quiz.feedback[0].value
+    quiz.choose(0, 1)  # found on the third try: right, explained, and not scored as a first-try answer
+    assert "Right." in quiz.feedback[0].value and "Count the fingers." in quiz.feedback[0].value
+    assert quiz.score == 0 and quiz.tries == [3, 0]
+    assert "0 of 2 right at the first try; 1 more found on a later try (1 answered)." in quiz.tally.value
+    quiz.choose(1, 1)  # without a why_not: still no answer given
+    assert "Try another answer" in quiz.feedback[1].value and ">2<" not in quiz.feedback[1].value
+    quiz.choose(1, 0)
+    assert quiz.score == 0 and "0 of 2 right at the first try; 2 more found on a later try." in quiz.tally.value
+
+
+def test_a_first_right_answer_counts_even_after_a_change_of_mind():
+    quiz = gw.Quiz([gw.Question("2 + 2?", ["3", "4"], answer=1)])
+    quiz.choose(0, 1)
+    quiz.choose(0, 0)
+    assert quiz.score == 1 and "Not quite" in quiz.feedback[0].value
+
+
+# What gives an option away: it is the longest and most specific, it echoes the prompt's words, or the answer
+# sits at the same place question after question.
+FUNCTION_WORDS = set("the and for with that this what does from into its are was you your not how why which where "
+                     "when there then than about some".split())
+
+
+def content_words(text):
+    return {w for w in re.findall(r"\w+", text.lower())
+            if w not in FUNCTION_WORDS and (len(w) >= 3 or any(c.isdigit() for c in w))}
+
+
+BANK = [(lesson, q) for lesson, questions in gw.quiz_bank.QUESTIONS.items() for q in questions]
+
+
+@pytest.mark.parametrize("lesson, question", BANK, ids=lambda v: str(v) if isinstance(v, int) else v.prompt[:30])
+def test_no_quiz_option_gives_itself_away(lesson, question):
+    right = question.choices[question.answer]
+    wrong = [c for k, c in enumerate(question.choices) if k != question.answer]
+    assert len(right) <= 1.5 * max(len(c) for c in wrong), f"the answer is by far the longest: {right!r}"
+    echoed = content_words(right) & content_words(question.prompt)
+    assert len(echoed) <= max(len(content_words(c) & content_words(question.prompt)) for c in wrong), (
+        f"the answer repeats the question's {sorted(echoed)} more than any other option does")
+    assert len(question.why_not) == len(question.choices) and all(
+        question.why_not[k] for k in range(len(question.choices)) if k != question.answer), "a wrong choice without a why"
+    for reason in question.why_not:
+        assert right not in reason or len(right) < 4, f"a why_not names the answer {right!r}"
+
+
+def test_the_answers_are_neither_the_longest_nor_in_one_place_across_the_bank():
+    longest = [q.prompt for _, q in BANK
+               if len(q.choices[q.answer]) > max(len(c) for k, c in enumerate(q.choices) if k != q.answer)]
+    chance = sum(1 / len(q.choices) for _, q in BANK)
+    assert len(longest) <= chance, f"the answer is the longest option in {len(longest)} of {len(BANK)} questions"
+    places = collections.Counter(q.answer for _, q in BANK)
+    assert max(places.values()) <= len(BANK) / 2, f"answers by position: {dict(places)}"
 
 
 def test_questions_are_validated():
@@ -335,6 +399,8 @@ def test_questions_are_validated():
         gw.Question("?", ["a"], answer=0)
     with pytest.raises(ValueError, match="at least one question"):
         gw.Quiz([])
+    with pytest.raises(ValueError, match="one entry per choice"):
+        gw.Question("?", ["a", "b"], answer=0, why_not=["no"])
 
 
 # -- conventions -----------------------------------------------------------------------------------------

@@ -108,17 +108,28 @@ def test_a_lesson_reads_cleanly_at_1280_px(number, browser, voila_server, lesson
 
 
 def quiz_hides_its_answers(page, number, where):
-    """Before any choice no explanation is on the page; after one, its feedback and explanation are."""
+    """Before any choice no explanation is on the page. A wrong choice says why it is wrong and asks for
+    another try, without naming the answer or explaining it; the right choice then shows the explanation."""
     text = page.locator("body").text_content()
     for question in QUESTIONS[number]:
         assert question.explanation not in text, f"{where}: an explanation shows before an answer"
     assert "answer=" not in text and "explanation=" not in text, f"{where}: the quiz's source shows"
     quiz = page.locator(".gradlab-quiz").first
     quiz.scroll_into_view_if_needed()
-    quiz.locator(".widget-radio-box input[type=radio]").first.check()
+    question = QUESTIONS[number][0]
+    radios = quiz.locator(".widget-radio-box").first.locator("input[type=radio]")
     feedback = quiz.locator(".gradlab-quiz-feedback").first
-    feedback.get_by_text(QUESTIONS[number][0].explanation[:40]).wait_for(timeout=30_000)
-    assert "Right." in feedback.text_content() or "Not quite." in feedback.text_content()
+    wrong = next(k for k in range(len(question.choices)) if k != question.answer)
+    radios.nth(wrong).check()
+    feedback.get_by_text("Not quite.").wait_for(timeout=30_000)
+    told = feedback.text_content()
+    assert question.why_not[wrong] in told and "Try another answer" in told, f"{where}: {told!r}"
+    assert question.choices[question.answer] not in told, f"{where}: a wrong choice gives the answer: {told!r}"
+    assert question.explanation[:40] not in page.locator("body").text_content(), f"{where}: explained too early"
+    radios.nth(question.answer).check()
+    feedback.get_by_text(question.explanation[:40]).wait_for(timeout=30_000)
+    assert "Right." in feedback.text_content()
+    assert "0 of" in quiz.locator(".gradlab-quiz-score").text_content()  # found on the second try
 
 
 def test_quiz_answers_stay_hidden_until_a_choice_in_voila(browser, voila_server, lesson_name, artifacts):
