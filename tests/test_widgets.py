@@ -4,6 +4,7 @@ import collections
 import html as html_module
 import inspect
 import re
+import time
 
 import ipywidgets
 import numpy as np
@@ -227,6 +228,47 @@ def test_check_cost_demo_measures_growing_networks():
     demo.network_slider.value = 32
     assert demo.width == 32 and demo.numbers.value != before and f"{sizes[-1]:,}" in demo.numbers.value
     picture(demo.figure)
+
+
+class ScriptedClock:
+    """time.perf_counter as a script: each forward pass takes `busy` seconds for its first `slow` calls of each
+    network (a burst of load) and `quiet` after them; each backward pass takes `backward`. No real time is read."""
+
+    def __init__(self, monkeypatch, slow, busy=10e-3, quiet=0.2e-3, backward=0.3e-3):
+        self.now, self.calls, self.slow, self.busy, self.quiet = 0.0, {}, slow, busy, quiet
+        forward, backward_pass = models.forward, models.backward
+
+        def timed_forward(X, Y, parameters, **options):
+            result = forward(X, Y, parameters, **options)
+            shape = parameters["W1"].shape
+            self.calls[shape] = self.calls.get(shape, 0) + 1
+            self.now += self.busy if self.calls[shape] <= self.slow else self.quiet
+            return result
+
+        def timed_backward(X, Y, cache, **options):
+            result = backward_pass(X, Y, cache, **options)
+            self.now += backward
+            return result
+
+        monkeypatch.setattr(time, "perf_counter", lambda: self.now)
+        monkeypatch.setattr(models, "forward", timed_forward)
+        monkeypatch.setattr(models, "backward", timed_backward)
+
+
+def test_a_busy_machine_cannot_make_a_cost_call_slower_than_a_backprop_pass(monkeypatch):
+    ScriptedClock(monkeypatch, slow=6)  # a burst of load over each network's first six forward passes
+    demo = gw.CheckCostDemo(widths=(4, 16), m=16)
+    for row in demo.rows:
+        assert row["per_call"] <= row["backprop"], (row["dims"], row["per_call"], row["backprop"])
+        assert row["seconds"]["full"] == row["calls"]["full"] * row["per_call"]
+    assert "This machine was busy" in demo.numbers.value and "rough" in demo.numbers.value
+
+
+def test_a_quiet_machine_is_not_called_busy(monkeypatch):
+    ScriptedClock(monkeypatch, slow=0)
+    demo = gw.CheckCostDemo(widths=(4, 16), m=16)
+    assert all(row["per_call"] < row["backprop"] for row in demo.rows)
+    assert "busy" not in demo.numbers.value and "fastest of" in demo.numbers.value
 
 
 def test_regularization_demo():
