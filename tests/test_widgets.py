@@ -487,14 +487,29 @@ def test_find_the_bug_shows_the_numbers_first_and_the_diagnoses_as_a_hint():
     assert game.guess == game.answer
     game.submit_button.click()
     assert game.solved and game.score == 1 and game.hinted_score == 1
-    assert "(with a hint)" in game.feedback.value and "1 of them with a hint" in game.scoreboard.value
+    assert "(with a hint)" in game.feedback.value and "1 with a hint" in game.scoreboard.value
     game.next_button.click()
     assert not game.hinted and game.hint.value == "" and not game.hint_button.disabled
     assert game.guess is None and game.guess_picker.value == ""
     game.guess = game.answer
     game.submit()
     assert game.score == 2 and game.hinted_score == 1
-    assert "Score:</b> 2 of 2 rounds solved at the first guess, 1 of them with a hint" in game.scoreboard.value
+    assert "Score:</b> 2 of 2 rounds solved: 2 at the first guess, 1 with a hint." in game.scoreboard.value
+
+
+def test_find_the_bug_counts_a_round_solved_with_a_hint_after_a_wrong_guess():
+    game = gw.FindTheBug(seed=1)
+    game.guess = game.answer
+    game.submit()  # round 1: at the first guess, no hint
+    game.next_bug()
+    game.hint_button.click()
+    game.guess = next(n for n in bugs.CATALOGUE if bugs.get(n).kind != bugs.get(game.answer).kind)
+    game.submit()
+    game.guess = game.answer
+    game.submit()  # round 2: with the hint, at the second guess
+    assert "none with a hint" not in game.scoreboard.value
+    assert (game.solved_rounds, game.score, game.hinted_rounds, game.hinted_score) == (2, 1, 1, 0)
+    assert "Score:</b> 2 of 2 rounds solved: 1 at the first guess, 1 with a hint." in game.scoreboard.value
 
 
 def test_lesson_quizzes_come_from_the_library():
