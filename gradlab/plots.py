@@ -314,7 +314,8 @@ def mark_costs(fig, costs):
     """Show new costs in a `repeated_costs` figure."""
     line, caption = fig.gradlab_markers
     line.set_data(np.arange(1, len(costs) + 1), costs)
-    caption.set_text(f"{len(costs)} calls, spread (max - min) = {max(costs) - min(costs):.3g}")
+    low, high = min(costs), max(costs)
+    caption.set_text(f"{len(costs)} calls: costs from {low:.3g} to {high:.3g} (a range of {high - low:.3g})")
 
 
 def ratio_over_training(steps, ratios, *, current=None, size=(6.4, 3.2)):

@@ -296,6 +296,18 @@ def test_dropout_demo():
     assert shows_no_error(demo)
 
 
+def test_the_dropout_demo_gives_each_word_one_number():
+    """The figure's title and the report speak of different sets of calls: they must not call two different
+    numbers by one name (the title's spread of 20 calls, the diagnosis's spread of the check's own calls)."""
+    demo = gw.DropoutDemo(keep_prob=0.8)
+    title = demo._drawing.fig.gradlab_markers[1].get_text()
+    text = title + " " + re.sub(r"<[^>]+>", " ", html_module.unescape(demo.report_view.value))
+    named = collections.defaultdict(set)
+    for word, number in re.findall(r"\b(spread|range|apart)\b\D{0,30}?(\d[\d.e+-]*\d|\d)", text):
+        named[word].add(float(number))
+    assert named and all(len(numbers) == 1 for numbers in named.values()), dict(named)
+
+
 @pytest.fixture(scope="module")
 def training_demo():
     return gw.TrainingDemo(steps=150)
