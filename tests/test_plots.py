@@ -157,7 +157,7 @@ def test_tip_figures():
     costs = plots.repeated_costs([0.5, 0.6, 0.55], limits=(0, 1))
     line, caption = costs.gradlab_markers
     plots.mark_costs(costs, [0.7, 0.7, 0.7])
-    assert list(line.get_ydata()) == [0.7] * 3 and caption.get_text().endswith("= 0")
+    assert list(line.get_ydata()) == [0.7] * 3 and caption.get_text().endswith("(a range of 0)")
     training = plots.ratio_over_training([0, 50, 100], {"correct": [0.1, 0.2, 0.0], "buggy": [0.5, 30, 1e4]},
                                          current=50)
     assert all(float(t).is_integer() for t in training.axes[0].get_xticks())  # steps are counts
