@@ -308,6 +308,22 @@ def test_the_dropout_demo_gives_each_word_one_number():
     assert named and all(len(numbers) == 1 for numbers in named.values()), dict(named)
 
 
+def test_every_mark_in_a_report_table_is_explained():
+    """The table's bar column has a heading and a key; a row without an error bar (a random cost) has no bar
+    and no mark, and a key line says what its dash means."""
+    random_cost = gw.DropoutDemo(keep_prob=0.8).report_view.value
+    rows = re.findall(r'<tr class="\w+">(.*?)</tr>', random_cost)
+    assert rows and not any('class="edge"' in row or 'class="bar"' in row for row in rows)
+    assert "A dash: no error bar" in random_cost and "dashed mark" not in random_cost
+    X, Y, parameters = course.course_test_case()
+    report = gradlab.check_backprop(course.forward_propagation_n, course.backward_propagation_n, X, Y, parameters)
+    table = report._repr_html_()
+    headings = re.findall(r"<th>([^<]*)</th>", table)
+    assert len(headings) == len(re.findall(r'<td>', re.search(r'<tr class="\w+">(.*?)</tr>', table).group(1)))
+    assert all(heading.strip() for heading in headings), headings
+    assert table.count('class="edge"') == len(report.layout.names) and "the dashed mark is the error bar" in table
+
+
 @pytest.fixture(scope="module")
 def training_demo():
     return gw.TrainingDemo(steps=150)
