@@ -196,6 +196,19 @@ def test_check_panel_on_the_bug_catalogue():
     assert {d.kind for d in single.report.diagnoses} == {"sign"}
 
 
+def test_check_panel_table_is_never_below_its_worst_components_in_any_mode(course_panel):
+    """The table's gap / error bar is each parameter's largest: no worst component may read higher."""
+    for mode in ("full", "sampled", "directional"):
+        course_panel.mode_picker.value = mode
+        course_panel.run_button.click()
+        shown = html_module.unescape(course_panel.report_view.value)
+        table = dict(re.findall(r'<tr class="\w+"><td>(\w+)</td><td>[^<]*</td><td>[^<]*</td><td>([^<]*)</td>', shown))
+        worst = re.findall(r"<li>(\w+)\[[^]]*\]: analytic [^<]*\((\S+) x its error bar\)</li>", shown)
+        assert worst and set(table) == set(course_panel.report.layout.names), shown
+        for name, times in worst:
+            assert float(times) <= float(table[name]), f"{mode}: {name} reads {table[name]} in the table, {times} below"
+
+
 def test_check_panel_shows_a_failing_check_in_the_widget():
     panel = gw.CheckPanel(cost=lambda p: float(np.sum(p["W"] ** 2)), parameters={"W": np.ones((2, 2))},
                           gradients={"dW": np.ones((2, 3))})
