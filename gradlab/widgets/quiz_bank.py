@@ -32,7 +32,7 @@ QUESTIONS = {
             explanation=("Its error is O(epsilon**2): slope 2 on the log-log plot, so 10 times smaller epsilon gives 100 "
                          "times smaller error."),
             why_not=["That is the one-sided difference, whose error is O(epsilon): slope 1 on the log-log plot.",
-                     "That happens nowhere on the curve; truncation errors shrink with epsilon.", ""],
+                     "Where truncation dominates the error shrinks with epsilon; it levels off only at the bottom of the V.", ""],
         ),
         Question(
             "Why does the error grow again when epsilon gets very small (below about 1e-8 in float64)?",
