@@ -62,8 +62,8 @@ def layered(report):
 
 def nondeterministic(report):
     return Diagnosis("nondeterministic", None,
-                     f"The cost gave different values at the same parameters (they spread over "
-                     f"{report.cost_spread:.3g}): dropout is on, or something random runs in the forward pass. "
+                     f"The cost gave different values at the same parameters (calls in a row came out up to "
+                     f"{report.cost_spread:.3g} apart): dropout is on, or something random runs in the forward pass. "
                      "The numerical gradient is then noise and pass/fail means nothing. Set keep_prob = 1.0 "
                      "(or fix the dropout mask with a seed) for the check, then turn dropout back on.")
 

@@ -168,12 +168,15 @@ class GradCheckReport:
 
     @cached_property
     def gap_ratio(self):
-        """name -> the largest gap / error bar over its judged rows (above 1: FAIL)."""
+        """name -> the largest gap / error bar over everything measured of it, judged rows only (above 1: FAIL).
+
+        In directional mode that is its directions and the components then sampled from a failing parameter,
+        so the table's number is never below a worst component's."""
+        sources = [self.measurements] + ([] if self.components is self.measurements else [self.components])
         result = {}
         for name in self.layout.names:
-            rows = self._parameter_rows(name)
-            ratio = rows.ratio[rows.judged]
-            result[name] = float(np.max(ratio, initial=0.0))
+            parts = [self._parameter_rows(name, rows) for rows in sources]
+            result[name] = max(float(np.max(part.ratio[part.judged], initial=0.0)) for part in parts)
         return result
 
     @cached_property
@@ -211,8 +214,9 @@ class GradCheckReport:
     def tolerance(self):
         return tolerance_for(self.dtype)
 
-    def _parameter_rows(self, name):
-        return self.measurements.select(self.measurements.parameter == self.layout.names.index(name))
+    def _parameter_rows(self, name, rows=None):
+        rows = self.measurements if rows is None else rows
+        return rows.select(rows.parameter == self.layout.names.index(name))
 
     def rows(self, name, *, include_kinks=False):
         """(analytic, numerical, value) of the verdict's rows for one parameter (judged rows only, unless
