@@ -140,3 +140,62 @@ def test_the_default_uses_every_core_with_the_same_numbers(medium, always_fork):
     one = gradlab.check_backprop(models.forward, backward, X, Y, parameters, workers=1)
     np.testing.assert_array_equal(default.numerical, one.numerical)
     assert default.failing == one.failing == ["W2"]
+
+
+PROC_FORBIDDEN = """
+import builtins, io
+_open = builtins.open
+def forbidden(file, *args, **kwargs):  # as under Landlock or bubblewrap: /proc cannot be read
+    if str(file).startswith("/proc"):
+        raise PermissionError(13, "Permission denied", str(file))
+    return _open(file, *args, **kwargs)
+builtins.open = io.open = forbidden
+"""
+
+CHECK_WITH_DEFAULTS = """
+import numpy as np
+import gradlab
+from gradlab import bugs, models, parallel
+parallel.MIN_SECONDS = 0.0  # fork even for this short check, so that the workers' set-up really runs
+dims = (10, 20, 8, 1)
+X, Y = models.make_dataset(dims[0], 24, seed=5)
+parameters = models.initialize_parameters(dims, seed=5)
+for l in range(1, len(dims)):
+    parameters[f"b{l}"] += 0.1
+report = gradlab.check_backprop(models.forward, bugs.plant("dW2_times_2", layer_dims=dims), X, Y, parameters)
+print("\\n".join(line for line in str(report).splitlines() if not line.startswith("Checked")))
+print(report.numerical.tobytes().hex())
+"""
+
+
+def test_the_default_check_works_where_proc_cannot_be_read():
+    """threadpoolctl lists the BLAS pools from /proc/self/maps; in a sandbox that forbids it, the default check
+    (workers=None) keeps to one process: the same report, and nothing on stderr (which zeroes a graded cell)."""
+    import subprocess
+    import sys
+
+    def run(preamble):
+        return subprocess.run([sys.executable, "-W", "error", "-c", preamble + CHECK_WITH_DEFAULTS],
+                              capture_output=True, text=True, timeout=120)
+
+    inside, outside = run(PROC_FORBIDDEN), run("")
+    assert inside.returncode == 0 and inside.stderr == "", inside.stderr[-2000:]
+    assert outside.returncode == 0, outside.stderr[-2000:]
+    assert inside.stdout == outside.stdout and "FAILED" in inside.stdout
+
+
+def test_thread_pools_that_cannot_be_listed_mean_one_process(monkeypatch):
+    import os
+
+    import threadpoolctl
+
+    def forbidden(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", "/proc/self/maps")
+
+    monkeypatch.setattr(threadpoolctl, "threadpool_info", forbidden)
+
+    def measure(chunk):
+        return np.full(len(chunk), float(os.getpid())), np.zeros(len(chunk))
+
+    pids, _ = parallel.run_split(measure, np.arange(10), 2, seconds_per_item=1.0)
+    assert set(pids) == {float(os.getpid())}
