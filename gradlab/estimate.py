@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .check import PROBE_CALLS
-from .noise import CALLS as NOISE_CALLS
+from .noise import noise_calls
 from .target import CheckTarget
 
 _TIMED_CALLS = 5
@@ -33,9 +33,10 @@ class CostEstimate:
 def estimate_cost(cost, parameters, *, samples=5, directions=3):
     """Cost calls and seconds of a full, sampled and directional check at `parameters`, from timed calls.
 
-    Each mode also makes PROBE_CALLS + NOISE_CALLS calls to measure the cost's round-off. The figures leave
-    out what only a failing check adds: a few rows measured again (2 calls each) where a gap stands above
-    round-off, and in directional mode 2 x max(samples, 20) calls for each parameter that fails.
+    Each mode also makes PROBE_CALLS calls at theta and noise_calls(parameters) to measure the cost's round-off.
+    The figures leave out what only a failing check (or one at a kink) adds: rows measured again at epsilon / 2
+    and 2 epsilon (4 calls each) where a gap stands above its error bar, and in directional mode
+    2 x max(samples, 20) calls for each parameter that fails.
     """
     target = CheckTarget(cost, parameters, _zeros_like(parameters))
     target.evaluate()  # the first call pays for caches and imports; it is not typical
@@ -47,7 +48,7 @@ def estimate_cost(cost, parameters, *, samples=5, directions=3):
     per_call = float(np.median(times))
     target.restore()
     sizes = [int(np.prod(shape, dtype=np.int64)) for shape in target.layout.shapes]
-    fixed = PROBE_CALLS + NOISE_CALLS
+    fixed = PROBE_CALLS + noise_calls(len(sizes))
     calls = {"full": 2 * sum(sizes) + fixed,
              "sampled": 2 * sum(min(samples, s) for s in sizes) + fixed,
              "directional": 2 * sum(min(directions, s) for s in sizes) + fixed}
