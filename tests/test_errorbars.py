@@ -87,7 +87,7 @@ def test_a_smooth_gap_whose_one_sided_differences_disagree_is_not_a_kink():
     rng = np.random.default_rng(12)
     X = rng.standard_normal((2, 100)).astype(np.float32)
     y = (np.array([[1.5, -0.7]]) @ X + 0.3).astype(np.float32)
-    parameters = {"w": np.array([[0.4, 0.2]], dtype=np.float32), "b": np.array([[-0.5]], dtype=np.float32)}
+    parameters = {"w": np.array([[0.4, 0.2]], dtype=np.float32), "b": np.array([[0.8]], dtype=np.float32)}
 
     def cost(p):
         r = p["w"] @ X + p["b"] - y
