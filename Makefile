@@ -33,6 +33,7 @@ lab: $(STAMP)  ## open the lessons in JupyterLab
 
 bench: $(STAMP)  ## benchmark tables (not tests)
 	$(BIN)/python benchmarks/modes.py
+	$(BIN)/python benchmarks/hard_family.py
 	$(BIN)/python benchmarks/widgets.py
 	$(BIN)/python benchmarks/lessons.py
 	$(BIN)/python benchmarks/sandbox.py
