@@ -53,9 +53,9 @@ def on_postgres(cluster, postgres, generated_course, tmp_path_factory, nbgrader_
     return course, url, done
 
 
+@pytest.mark.requires("bubblewrap")  # the test's own use of it: an empty folder mounted over the course
 def test_the_workers_cannot_see_the_course(cluster, tmp_path_factory):
-    if not cluster.hidden_from_workers():
-        pytest.skip("bubblewrap (bwrap) is not installed: the workers see the course here")
+    assert cluster.hidden_from_workers()
     from distributed import Client
 
     probe = str(tmp_path_factory.getbasetemp())
