@@ -12,13 +12,15 @@ from gradlab.grading.judging import grader
 from gradlab.grading.judging.notebook import autograder_tests, code_cells, hidden_cases
 from gradlab.grading.judging.result import ExerciseResult
 from gradlab.grading.judging.returned import read
-from gradlab.grading.sandbox.box import Limits, Sandbox
+from gradlab.grading.sandbox.box import ChildRun, Limits, Sandbox
+from protections import expected, layers
+from timing import generous
 
 COURSE = Path(__file__).resolve().parents[1] / "autograder"
 SOURCE = COURSE / "source" / "gradient_checking" / "gradient_checking.ipynb"
 DECLARED = declarations.load(COURSE, "gradient_checking")
 DEFAULT_HIDDEN = sys.modules[DECLARED["test_gradient_check"].cases.__module__].DEFAULT_HIDDEN
-LIMITS = Limits(wall_seconds=10, cell_seconds=2, call_seconds=2)
+LIMITS = Limits(wall_seconds=generous(10), cell_seconds=2, call_seconds=2)
 
 
 def answered(edits=()):
@@ -45,11 +47,26 @@ def grade(exercise, edits=()):
 
 
 def test_the_reference_answers_earn_every_point():
-    results = grader.grade_notebook(answered(), DECLARED, LIMITS).exercises
+    graded = grader.grade_notebook(answered(), DECLARED, LIMITS)
+    results = graded.exercises
     assert {k: r.score for k, r in results.items()} == {
         "test_forward_propagation": 1, "test_backward_propagation": 1, "test_gradient_check": 2,
         "test_backward_propagation_n": 6, "test_gradient_check_n": 4}
     assert all(not r.problems for r in results.values())
+    # Every run of the submission (one per exercise, more where cases are kept apart) held every layer offered here.
+    held = grader.protections_summary(graded)
+    assert held["runs"] >= len(results) and held["unreported"] == 0
+    assert layers(held["in_force"]) == expected()
+
+
+def test_a_layer_missing_from_any_run_is_missing_from_what_held_the_submission():
+    graded = grader.Graded()
+    full = ["bubblewrap: namespaces", "cgroup v1: 1088 MiB", "RLIMIT_AS", "landlock abi 7"]
+    graded.note(ChildRun(True, "", protections=full))
+    graded.note(ChildRun(False, "was stopped: the sandbox did not answer in time"))  # reported nothing
+    graded.note(ChildRun(True, "", protections=[p for p in full if not p.startswith("landlock")]))
+    graded.note(ChildRun(True, "", protections=full))
+    assert grader.protections_summary(graded) == {"in_force": full[:3], "runs": 3, "unreported": 1}
 
 
 BACKPROP_BUGS = [
