@@ -62,11 +62,13 @@ def test_the_reference_answers_earn_every_point():
 def test_a_layer_missing_from_any_run_is_missing_from_what_held_the_submission():
     graded = grader.Graded()
     full = ["bubblewrap: namespaces", "cgroup v1: 1088 MiB", "RLIMIT_AS", "landlock abi 7"]
-    graded.note(ChildRun(True, "", protections=full))
-    graded.note(ChildRun(False, "was stopped: the sandbox did not answer in time"))  # reported nothing
-    graded.note(ChildRun(True, "", protections=[p for p in full if not p.startswith("landlock")]))
-    graded.note(ChildRun(True, "", protections=full))
-    assert grader.protections_summary(graded) == {"in_force": full[:3], "runs": 3, "unreported": 1}
+    sandbox = full[:2]  # what the sandbox itself holds the submission with; the child reports the rest
+    graded.note(ChildRun(True, "", protections=full), sandbox)
+    graded.note(ChildRun(False, "was stopped: the sandbox did not answer in time"), sandbox)  # reported nothing
+    graded.note(ChildRun(False, "broke the grader's protocol", protections=sandbox), sandbox)  # its report discarded
+    graded.note(ChildRun(True, "", protections=[p for p in full if not p.startswith("landlock")]), sandbox)
+    graded.note(ChildRun(True, "", protections=full), sandbox)
+    assert grader.protections_summary(graded) == {"in_force": full[:3], "runs": 3, "unreported": 2}
 
 
 BACKPROP_BUGS = [

@@ -32,11 +32,13 @@ class Graded:
     printed: dict = field(default_factory=dict)
     protections: dict = field(default_factory=lambda: {"in_force": [], "runs": 0, "unreported": 0})
 
-    def note(self, run):
-        """Keep the protections every run of the submission reported in force (a run whose sandbox stopped
-        before it answered reports none, and is counted apart), so that a fallback in any run shows."""
+    def note(self, run, sandbox=()):
+        """Keep the protections every run of the submission reported in force, so that a fallback in any run shows.
+        A run whose child's own report did not come back (a sandbox that stopped answering, results discarded
+        because the submission broke the protocol) says nothing of the child's layers: it is counted apart.
+        sandbox: the protections the sandbox itself holds the submission with (Sandbox.protections())."""
         held = self.protections
-        if not run.protections:
+        if not [p for p in run.protections if p not in sandbox]:
             held["unreported"] += 1
             return
         held["in_force"] = list(run.protections) if not held["runs"] else [
@@ -52,7 +54,7 @@ class _Noting:
 
     def run(self, job):
         run = self.box.run(job)
-        self.graded.note(run)
+        self.graded.note(run, self.box.protections())
         return run
 
 
@@ -171,7 +173,7 @@ def result_summary(graded):
 
 def protections_summary(graded):
     """For the notebook's metadata: {"in_force": the protections every run reported, "runs": how many runs
-    reported them, "unreported": runs whose sandbox stopped before it answered}."""
+    reported them, "unreported": runs whose child's report did not come back}."""
     return {key: (list(value) if isinstance(value, list) else value) for key, value in graded.protections.items()}
 
 
