@@ -94,8 +94,9 @@ class Submissions(Handler):
             self.refusal = refused
         except ValueError:  # a Content-Length that is not a number
             self.refusal = Refused(400, "the Content-Length header is not a number")
-        # Read at most the limit (or, for a refused request, drain up to DRAIN times it) and then stop reading.
-        self.request.connection.set_max_body_size(limit * DRAIN if self.refusal else limit + 1)
+        # Keep at most the limit (data_received), read and drop up to DRAIN times it, then stop reading (Tornado
+        # closes the connection): a body sent without its length is refused only once it has passed the limit.
+        self.request.connection.set_max_body_size(limit * DRAIN)
 
     def data_received(self, chunk):
         self.size += len(chunk)
@@ -157,7 +158,8 @@ class Home(Handler):
         about = {"service": "gradlab grading", "assignments": sorted(self.service.assignments),
                  "student": caller.student, "instructor": caller.instructor}
         if self.service.identity.hub:
-            about["xsrf_token"] = self.xsrf_token.decode()  # for a POST authenticated by the hub's cookie
+            token = self.xsrf_token  # for a POST authenticated by the hub's cookie
+            about["xsrf_token"] = token.decode() if isinstance(token, bytes) else token
         self.finish(about)
 
 

@@ -122,7 +122,9 @@ class Grader:
         except KilledWorker:
             self.store.fail(claimed.seq, self.claim, f"the worker grading it died {engine.ALLOWED_FAILURES + 1} times")
             return
-        except Exception as error:  # noqa: BLE001  (the task raised: nbgrader's message says why)
+        except BaseException as error:  # the task raised (nbgrader's message says why), or was cancelled
+            if isinstance(error, (KeyboardInterrupt, SystemExit)):
+                raise
             message = str(error).strip() or type(error).__name__
             if tries < ATTEMPTS:
                 self._submit(client, inflight, claimed, tries + 1)

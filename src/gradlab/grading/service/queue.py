@@ -157,7 +157,7 @@ class Store:
             if not seqs:
                 return []
             connection.execute(update(a).where(a.c.seq.in_(seqs), a.c.status == "queued").values(
-                status="grading", claim=claim, lease_until=now + lease_seconds, tries=a.c.tries + 1))
+                status="grading", claim=claim, lease_until=now + lease_seconds, claimed_at=now, tries=a.c.tries + 1))
             rows = connection.execute(select(a.c.seq, a.c.id, a.c.assignment, a.c.student, a.c.received, a.c.notebook,
                                              a.c.tries).where(a.c.seq.in_(seqs), a.c.claim == claim)
                                       .order_by(a.c.seq)).all()

@@ -29,6 +29,7 @@ attempt = Table(
     Column("claim", String(ID)),  # the claim of the process grading it (status grading)
     Column("lease_until", Float),  # when that claim lapses unless renewed
     Column("tries", Integer, nullable=False, default=0),  # claims so far
+    Column("claimed_at", Float),  # when it was last claimed
     Column("graded_at", Float),
     Column("score", Float),  # after nbgrader's late penalty
     Column("max_score", Float),
