@@ -53,7 +53,9 @@ c.JupyterHub.services = [
       "environment": {keep!r}}},
     {{"name": "tester", "api_token": {admin!r}}},
 ]
-c.JupyterHub.load_roles = [{{"name": "tester", "services": ["tester"], "scopes": ["admin:users", "tokens"]}}]
+c.JupyterHub.load_roles = [{{"name": "tester", "services": ["tester"], "scopes": ["admin:users", "tokens"]}},
+                           # learners' own tokens may reach the grading service (the OAuth login's always may)
+                           {{"name": "user", "scopes": ["self", "access:services!service=grading"]}}]
 """)
     env = dict(nbgrader_env, PATH=os.pathsep.join([str(Path(sys.executable).parent), nbgrader_env["PATH"]]))
     with open(folder / "hub.log", "wb") as log:

@@ -78,22 +78,26 @@ class Grader:
         renew_at = 0.0
         try:
             while True:
-                now = time.time()
-                if now >= renew_at:
-                    self.store.renew(self.claim, lease, now)
-                    self.store.reap(now)
-                    renew_at = now + lease / 4
-                for claimed in self.store.claim(self.cores + 1 - len(inflight), self.claim, lease):
-                    self._submit(client, inflight, claimed, 1)
                 try:
-                    kind, future = self.events.get(timeout=min(POLL, max(0.05, renew_at - time.time())))
-                except queues.Empty:
-                    continue
-                if kind == "stop":
-                    return
-                if kind == "done" and future in inflight:
-                    claimed, tries = inflight.pop(future)
-                    self._finish(client, inflight, future, claimed, tries)
+                    now = time.time()
+                    if now >= renew_at:
+                        self.store.renew(self.claim, lease, now)
+                        self.store.reap(now)
+                        renew_at = now + lease / 4
+                    for claimed in self.store.claim(self.cores + 1 - len(inflight), self.claim, lease):
+                        self._submit(client, inflight, claimed, 1)
+                    try:
+                        kind, future = self.events.get(timeout=min(POLL, max(0.05, renew_at - time.time())))
+                    except queues.Empty:
+                        continue
+                    if kind == "stop":
+                        return
+                    if kind == "done" and future in inflight:
+                        claimed, tries = inflight.pop(future)
+                        self._finish(client, inflight, future, claimed, tries)
+                except Exception:  # noqa: BLE001  (the database gone a moment: the loop goes on, the leases hold)
+                    log.exception("the grading loop met an error; going on in a second")
+                    time.sleep(1)
         finally:
             for future in inflight:
                 future.cancel()
@@ -133,8 +137,12 @@ class Grader:
             return
         finally:
             future.release()
-        merged = record(self.store, claimed, value, self.claim, self.process, self.assignments[claimed.assignment],
-                        self.settings.counting, self._books)
+        try:
+            merged = record(self.store, claimed, value, self.claim, self.process,
+                            self.assignments[claimed.assignment], self.settings.counting, self._books)
+        except LookupError as error:  # the result does not fit the gradebook (checked before anything is written)
+            self.store.fail(claimed.seq, self.claim, f"its result could not be merged: {error}")
+            return
         if merged is None:
             log.warning("%s was graded here after this process lost its claim: not recorded", claimed.id)
             return
