@@ -72,22 +72,31 @@ class Grader:
                 log.exception("the grading loop stopped")
             self.ready.set()
 
+    def _renew(self, stopping):
+        """Renew this process's leases and put back lapsed claims, every quarter lease, in a thread of its own: a
+        lease lapses when the process is gone or stopped, not while its loop is busy (preparing an assignment's
+        material takes seconds)."""
+        lease = self.settings.lease_seconds
+        while not stopping.wait(lease / 4):
+            try:
+                self.store.renew(self.claim, lease)
+                self.store.reap()
+            except Exception:  # noqa: BLE001  (the database gone a moment: the next round tries again)
+                log.exception("renewing the leases")
+
     def _loop(self, client):
         inflight = {}  # future -> (Claimed, tries in this process)
         lease = self.settings.lease_seconds
-        renew_at = 0.0
+        stopping = threading.Event()
+        self.store.reap()
+        threading.Thread(target=self._renew, args=(stopping,), name="gradlab-leases", daemon=True).start()
         try:
             while True:
                 try:
-                    now = time.time()
-                    if now >= renew_at:
-                        self.store.renew(self.claim, lease, now)
-                        self.store.reap(now)
-                        renew_at = now + lease / 4
                     for claimed in self.store.claim(self.cores + 1 - len(inflight), self.claim, lease):
                         self._submit(client, inflight, claimed, 1)
                     try:
-                        kind, future = self.events.get(timeout=min(POLL, max(0.05, renew_at - time.time())))
+                        kind, future = self.events.get(timeout=POLL)
                     except queues.Empty:
                         continue
                     if kind == "stop":
@@ -99,6 +108,7 @@ class Grader:
                     log.exception("the grading loop met an error; going on in a second")
                     time.sleep(1)
         finally:
+            stopping.set()
             for future in inflight:
                 future.cancel()
             self.store.release(self.claim)
