@@ -87,12 +87,23 @@ c.JupyterHub.load_roles = [{{"name": "tester", "services": ["tester"], "scopes":
         tokens["bob without access"] = narrow.json()["token"]
         yield base, tokens, folder
     finally:
+        import psutil
+
+        # the proxy and the service run in sessions of their own: ended here too if the hub ended without them
+        started = psutil.Process(process.pid).children(recursive=True) if process.poll() is None else []
+        started += [p for p in psutil.process_iter(["cmdline"]) if p.pid != os.getpid() and any(
+            mark in " ".join(p.info["cmdline"] or []) for mark in (str(folder), f"--api-port {api_port}"))]
         os.killpg(process.pid, 15)
         try:
             process.wait(60)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, 9)
             process.wait()
+        for leftover in started:
+            try:
+                leftover.kill()
+            except psutil.Error:
+                pass
 
 
 def service(base):
