@@ -5,12 +5,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo report-demo test lab bench bench-scale clean
+.PHONY: demo report-demo test lab bench bench-scale bench-serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# JupyterHub's proxy (configurable-http-proxy, from npm), for the hub the grading service runs under; in the
+	# environment's own folder, on JupyterHub's search path through $(BIN) (skipped with a note without npm).
+	if command -v npm >/dev/null; then \
+	  npm install --silent --no-audit --no-fund --prefix $(VENV)/node configurable-http-proxy@5 && \
+	  ln -sf ../node/node_modules/.bin/configurable-http-proxy $(BIN)/configurable-http-proxy; \
+	else echo "npm not found: no configurable-http-proxy (JupyterHub's proxy); the hub tests will be skipped"; fi
 	touch $(STAMP)
 
 demo: $(STAMP)  ## the main job, headless: grade the sample classes with nbgrader, print the gradebooks (KEEP=DIR keeps the results there)
@@ -41,6 +47,9 @@ bench: $(STAMP)  ## benchmark tables (not tests)
 
 bench-scale: $(STAMP)  ## grading at scale: 2,000 submissions on a cluster of processes into PostgreSQL (about half an hour)
 	$(BIN)/python benchmarks/scale.py
+
+bench-serve: $(STAMP)  ## the grading service: latency from Submit to graded at several arrival rates, capacity, its CPU and memory
+	$(BIN)/python benchmarks/serve.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis test-artifacts
