@@ -4,13 +4,17 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# JupyterHub's proxy, configurable-http-proxy, comes from npm into hub/node_modules (hub/package-lock.json pins it).
+PROXY := hub/node_modules/.bin/configurable-http-proxy
 
-.PHONY: demo report-demo test lab bench bench-scale clean
+.PHONY: demo report-demo test lab hub bench bench-scale clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml hub/package.json hub/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@command -v npm >/dev/null || { echo "npm is needed for JupyterHub's proxy: apt-get install nodejs npm"; exit 1; }
+	npm ci --prefix hub --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
 demo: $(STAMP)  ## the main job, headless: grade the sample classes with nbgrader, print the gradebooks (KEEP=DIR keeps the results there)
@@ -25,6 +29,9 @@ test: $(STAMP)  ## the whole test suite
 lab: $(STAMP)  ## open the lessons in JupyterLab
 	$(BIN)/jupyter lab lessons/
 
+hub: $(STAMP)  ## a demo JupyterHub on 127.0.0.1: the course, two learners and an instructor (as root: it adds system users, removed when it stops)
+	$(BIN)/python -m gradlab.hub $(if $(KEEP),--keep $(KEEP))
+
 bench: $(STAMP)  ## benchmark tables (not tests)
 	$(BIN)/python benchmarks/modes.py
 	$(BIN)/python benchmarks/widgets.py
@@ -36,4 +43,4 @@ bench-scale: $(STAMP)  ## grading at scale: 2,000 submissions on a cluster of pr
 	$(BIN)/python benchmarks/scale.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis test-artifacts
+	rm -rf $(VENV) hub/node_modules build *.egg-info .pytest_cache .hypothesis test-artifacts
