@@ -74,7 +74,7 @@ def grade_class(course, assignment, submissions=None, *, workers=None, scheduler
         todo = [s for s in every if force or not (journal.is_graded(s) and _autograded(course, assignment, s.student))]
         run.skipped = [s.student for s in every if s not in todo]
         missing = [s for s in every if feedback and s not in todo and not _has_feedback(course, assignment, s.student)]
-        _ensure_released(course, assignment, db_url, course_id)
+        ensure_released(course, assignment, db_url, course_id)
         with open_book(db_url) as book:  # opened first: a gradebook it cannot write stops the run here
             if todo or missing:
                 with engine.cluster(scheduler, min(workers or os.cpu_count() or 1, len(todo) + len(missing)),
@@ -112,7 +112,7 @@ def _send_material(client, course, assignment, book):
     return client.submit(worker.keep, material, key=f"material-{material.digest[:16]}", pure=False), name
 
 
-def _ensure_released(course, assignment, db_url, course_id):
+def ensure_released(course, assignment, db_url, course_id):
     """Generate the assignment (release/ and the gradebook entries) if it has not been generated yet."""
     from nbgrader.api import Gradebook, MissingEntry
 

@@ -38,7 +38,7 @@ def check_url(db_url):
         raise ValueError(f"--db {db_url!r} is not a database URL (e.g. sqlite:///gradebook.db or "
                          "postgresql+psycopg://user@host/gradebook)") from None
     if dialect not in DIALECTS:
-        raise ValueError(f"the grading command writes SQLite and PostgreSQL gradebooks; {_safe(db_url)} is "
+        raise ValueError(f"the grading command writes SQLite and PostgreSQL gradebooks; {safe_url(db_url)} is "
                          f"{dialect}: grade it with `nbgrader autograde`")
     return dialect
 
@@ -68,7 +68,7 @@ def check_schema(connection, db_url):
         connection.rollback()
         rows = []
     if rows != [(SCHEMA,)]:
-        raise RuntimeError(f"the gradebook {_safe(db_url)} has schema {rows or 'none'}, not nbgrader 0.9's {SCHEMA}: "
+        raise RuntimeError(f"the gradebook {safe_url(db_url)} has schema {rows or 'none'}, not nbgrader 0.9's {SCHEMA}: "
                            "grade it with `nbgrader autograde`, or upgrade it with `nbgrader db upgrade`")
 
 
@@ -85,7 +85,7 @@ def open_gradebook(db_url):
         engine.dispose()
 
 
-def _safe(db_url):
+def safe_url(db_url):
     """The URL without its password, for messages."""
     from sqlalchemy.engine import make_url
 

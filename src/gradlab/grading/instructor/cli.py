@@ -1,4 +1,4 @@
-"""The instructor's command line: python -m gradlab.grading {demo, grade, verify, table}."""
+"""The instructor's command line: python -m gradlab.grading {demo, grade, verify, table, serve, tokens}."""
 from __future__ import annotations
 
 import argparse
@@ -42,6 +42,31 @@ def _parser():
     verify.add_argument("assignment", help="the assignment, as in source/ASSIGNMENT/")
     verify.add_argument("--no-mutants", dest="mutate", action="store_false", help="only read and grade the solution")
 
+    serve = commands.add_parser("serve", help="the grading service: learners submit over HTTP and get their score and "
+                                              "feedback in seconds (runs until stopped)")
+    serve.add_argument("course", help="the nbgrader course directory (holding nbgrader_config.py)")
+    serve.add_argument("--host", default=None, help="the address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="the port (default 8787; 0: any free port)")
+    serve.add_argument("--db", metavar="URL", default=None,
+                       help="the gradebook: the course's SQLite one by default (one service process), or PostgreSQL "
+                            "(several processes may share it)")
+    serve.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="grade on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
+    serve.add_argument("--workers", type=int, default=None,
+                       help="worker processes of the local Dask cluster (default: one per core)")
+    serve.add_argument("--hub", action="store_true",
+                       help="run as a JupyterHub service: learners known by the hub's tokens and OAuth")
+
+    tokens = commands.add_parser("tokens", help="issue learners' tokens for the grading service from a roster CSV "
+                                                "(id[,role,first_name,last_name,email]), or revoke them")
+    tokens.add_argument("course", help="the nbgrader course directory")
+    tokens.add_argument("roster", nargs="?", default=None, help="the roster CSV (an id column; role: learner or "
+                                                                "instructor)")
+    tokens.add_argument("--db", metavar="URL", default=None, help="the gradebook (default: the course's)")
+    tokens.add_argument("--out", metavar="FILE", default=None,
+                        help="write student,token lines to FILE (mode 600) instead of printing them")
+    tokens.add_argument("--revoke", metavar="ID", nargs="+", default=None, help="revoke these learners' tokens")
+
     table = commands.add_parser("table", help="print the gradebook of an assignment")
     table.add_argument("course")
     table.add_argument("assignment")
@@ -63,6 +88,24 @@ def main(argv=None):
         report = verify(args.course, args.assignment, mutate=args.mutate)
         print(report)
         return 0 if report.ok else 1
+    if args.command == "serve":
+        from ..service.serve import serve
+
+        try:
+            if args.scheduler and args.workers:
+                raise ValueError("--workers sizes the local cluster; an existing cluster (--scheduler) has its own")
+            return serve(args.course, args.host, args.port, args.db, args.scheduler, args.workers, args.hub)
+        except (RuntimeError, ValueError, LookupError, FileNotFoundError, OSError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    if args.command == "tokens":
+        from ..service.tokens import tokens_command
+
+        try:
+            return tokens_command(args.course, args.roster, args.db, args.out, args.revoke)
+        except (RuntimeError, ValueError, LookupError, FileNotFoundError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
     if args.command == "grade":
         from ..cluster import engine
 
