@@ -1,7 +1,7 @@
 """The grading service as a learner's kernel reaches it: where it is, and its HTTP API.
 
 On a JupyterHub the kernel's environment holds the hub's API URL and the server's token ($JUPYTERHUB_API_URL,
-$JUPYTERHUB_API_TOKEN). The hub says where its service named `gradlab` (or $GRADLAB_SERVICE) listens, and the same
+$JUPYTERHUB_API_TOKEN). The hub says where its service named `grading` (or $GRADLAB_SERVICE) listens, and the same
 token identifies the learner to it: the hub's configuration lets servers' tokens read and use that one service
 (README, "On a JupyterHub"). $GRADLAB_SERVICE_URL names a service directly (with $GRADLAB_SERVICE_TOKEN, else the
 hub's token). Without either, the learner is working offline, and `Offline` says so in words.
@@ -20,7 +20,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-SERVICE_NAME = "gradlab"  # the name the hub's configuration registers the grading service under
+SERVICE_NAME = "grading"  # the name the hub's configuration registers the grading service under
 TIMEOUT = 30  # seconds for one request: the service answers at once, grading happens after
 
 
@@ -124,4 +124,5 @@ def find_service(environ=None):
         raise
     if not found.get("url"):
         raise Offline(f"The hub's service '{name}' has no URL that this server can reach. Tell your instructor.")
-    return GradingService(found["url"], token)
+    # A hub's service answers under its prefix (/services/NAME/), as the proxy passes requests on to it.
+    return GradingService(found["url"].rstrip("/") + (found.get("prefix") or "/"), token)
