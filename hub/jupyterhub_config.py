@@ -29,13 +29,12 @@ c.JupyterHub.cookie_secret_file = str(ROOT / "hub" / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(ROOT / "hub" / "jupyterhub.pid")
 
 # Who may log in: the demo's learners and instructor, with one password (a real hub names its own authenticator:
-# the README has the lines). The instructor is in nbgrader's group for the course and in `instructors`, whom the
-# grading service lets read every submission.
+# the README has the lines). The instructor is in nbgrader's group of the course's graders, whom the grading
+# service lets read every submission.
 c.JupyterHub.authenticator_class = "dummy"
 c.DummyAuthenticator.password = os.environ["GRADLAB_HUB_PASSWORD"]
 c.Authenticator.allowed_users = set(LEARNERS) | {INSTRUCTOR}
-c.JupyterHub.load_groups = {"instructors": {"users": [INSTRUCTOR]},
-                            "formgrade-gradient-checking": {"users": [INSTRUCTOR]}}
+c.JupyterHub.load_groups = {"formgrade-gradient-checking": {"users": [INSTRUCTOR]}}
 
 # Each user's server runs as the system user of the same name, in their home, with JupyterLab.
 c.JupyterHub.spawner_class = "localprocess"
@@ -51,17 +50,18 @@ c.Spawner.environment = {
 
 # The grading service, run by the hub as the instructor (who owns the course and its gradebook).
 c.JupyterHub.services = [{
-    "name": "gradlab",
+    "name": "grading",
     "url": f"http://127.0.0.1:{SERVICE_PORT}",
     "command": [PYTHON, "-m", "gradlab.grading", "serve", COURSE, "--host", "127.0.0.1",
-                "--port", str(SERVICE_PORT)],
+                "--port", str(SERVICE_PORT), "--hub"],
     "user": INSTRUCTOR,
     "cwd": COURSE,
     "environment": {"JUPYTER_CONFIG_PATH": str(ROOT / "jupyter"), "PATH": PATH},
     "oauth_no_confirm": True,
+    "timeout": 600,  # seconds the hub waits for it to listen: it starts its Dask cluster first (slow on a loaded machine)
 }]
 # Every user may use the grading service, and a server's token ($JUPYTERHUB_API_TOKEN, which its kernels inherit)
 # may find it and submit to it on its user's behalf: that is how the notebook's Submit control reaches it.
-SERVICE_SCOPES = ["access:services!service=gradlab", "read:services!service=gradlab"]
+SERVICE_SCOPES = ["access:services!service=grading", "read:services!service=grading"]
 c.JupyterHub.extra_user_scopes = set(SERVICE_SCOPES)
 c.Spawner.server_token_scopes = ["users:activity!user"] + SERVICE_SCOPES

@@ -47,7 +47,7 @@ def main(argv=None):
               f"  instructor {INSTRUCTOR}: course/ holds the course, course/instructor.ipynb the dashboard, "
               "Nbgrader > Formgrader the gradebook\n"
               f"  password   {password}\n"
-              f"  grading service: {hub.service_url} (a hub service: {hub.url}services/gradlab/)\n"
+              f"  grading service: {hub.service_url} (a hub service: {hub.url}services/grading/)\n"
               "Ctrl+C stops the hub and removes the users.", flush=True)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         while hub.process.poll() is None:

@@ -21,7 +21,7 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parents[3]
 CONFIG = REPOSITORY / "hub" / "jupyterhub_config.py"
 PROXY = REPOSITORY / "hub" / "node_modules" / ".bin" / "configurable-http-proxy"
-START_TIMEOUT = 120  # seconds: the hub starts its proxy and the grading service, on a machine that may be loaded
+START_TIMEOUT = 600  # seconds: the hub starts its proxy and the grading service (and its Dask cluster), loaded
 
 
 def free_port():
@@ -84,17 +84,25 @@ def start(classroom, password, port=None, log=None):
     return hub
 
 
+def _answers(url, status):
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status == status
+    except urllib.error.HTTPError as error:
+        return error.code == status
+    except (urllib.error.URLError, OSError):
+        return False
+
+
 def wait_until_up(hub, timeout=START_TIMEOUT):
+    """Until the hub answers through its proxy, and the grading service behind it (401 to a stranger: it has
+    started its cluster and listens)."""
     deadline = time.monotonic() + timeout
     while True:
         if hub.process.poll() is not None:
             raise RuntimeError(f"jupyterhub exited with code {hub.process.returncode}:\n{hub.log_tail()}")
-        try:
-            with urllib.request.urlopen(hub.url + "hub/api/", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
+        if _answers(hub.url + "hub/api/", 200) and _answers(hub.url + "services/grading/api/submissions/x", 401):
+            return
         if time.monotonic() > deadline:
             raise RuntimeError(f"jupyterhub did not answer at {hub.url} within {timeout} s:\n{hub.log_tail()}")
         time.sleep(0.5)
