@@ -211,12 +211,12 @@ def test_the_instructor_sees_both_attempts_and_the_formgrader_the_counting_one(c
 
 
 def assignments_page(page, hub, user):
-    """nbgrader's Assignments page (JupyterLab: Nbgrader > Assignments)."""
+    """nbgrader's Assignments page (JupyterLab: Nbgrader > Assignment List)."""
     page.goto(f"{hub.url}user/{user}/lab")
     lab_kernel_idle(page).count()  # nothing to wait for: no notebook is open
     page.locator("#jp-MainMenu").get_by_text("Nbgrader", exact=True).click()
-    page.get_by_role("menuitem", name="Assignments", exact=True).click()
-    panel = page.locator("#assignment_list_panel, .nbgrader-AssignmentList, #nbgrader-assignments").first
+    page.get_by_role("menuitem", name="Assignment List", exact=True).click()
+    panel = page.locator("#assignments").first
     panel.wait_for(timeout=120_000)
     return panel
 
@@ -226,8 +226,8 @@ def test_nbgraders_round_trip_through_the_assignments_page(classroom, hub, login
     page = login(learner)
     panel = assignments_page(page, hub, learner)
     released = panel.locator("#released_assignments_list")
-    released.get_by_text(ASSIGNMENT).wait_for(timeout=120_000)
-    released.get_by_role("button", name="Fetch").click()
+    released.get_by_text(ASSIGNMENT).first.wait_for(timeout=120_000)
+    released.get_by_role("button", name="Fetch", exact=True).first.click()
     notebook = classroom.home(learner) / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     deadline = time.monotonic() + 120
     while not notebook.exists() and time.monotonic() < deadline:
@@ -242,10 +242,10 @@ def test_nbgraders_round_trip_through_the_assignments_page(classroom, hub, login
     os.chown(notebook, user.pw_uid, user.pw_gid)
     page.screenshot(path=str(ARTIFACTS / "hub-assignments-fetched.png"))
     fetched = panel.locator("#fetched_assignments_list")
-    fetched.get_by_text(ASSIGNMENT).wait_for(timeout=120_000)
-    fetched.get_by_role("button", name="Submit").click()
+    fetched.get_by_text(ASSIGNMENT).first.wait_for(timeout=120_000)
+    fetched.get_by_role("button", name="Submit", exact=True).first.click()
     submitted = panel.locator("#submitted_assignments_list")
-    submitted.get_by_text(ASSIGNMENT).wait_for(timeout=120_000)
+    submitted.get_by_text(ASSIGNMENT).first.wait_for(timeout=120_000)
 
     course = classroom.course
     classroom.nbgrader(instructor, "collect", ASSIGNMENT, cwd=course)
