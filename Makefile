@@ -33,8 +33,8 @@ test: $(STAMP)  ## the whole test suite
 lab: $(STAMP)  ## open the lessons in JupyterLab
 	$(BIN)/jupyter lab lessons/
 
-hub: $(STAMP)  ## a demo JupyterHub on 127.0.0.1: the course, two learners and an instructor (as root: it adds system users, removed when it stops)
-	$(BIN)/python -m gradlab.hub $(if $(KEEP),--keep $(KEEP))
+hub: $(STAMP)  ## a demo JupyterHub on 127.0.0.1:8000 (PORT=N for another): the course, two learners, an instructor (as root: it adds system users, removed when it stops)
+	$(BIN)/python -m gradlab.hub $(if $(PORT),--port $(PORT)) $(if $(KEEP),--keep $(KEEP))
 
 bench: $(STAMP)  ## benchmark tables (not tests)
 	$(BIN)/python benchmarks/modes.py
