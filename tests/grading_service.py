@@ -21,7 +21,7 @@ from gradlab.grading.gradebook.scores import read_expected
 COURSE = Path(__file__).resolve().parents[1] / "autograder"
 READY = "gradlab grading service ready:"
 START_TIMEOUT = 600  # seconds for a service to be ready on a loaded 2-core machine (its cluster imports nbgrader)
-GRADE_TIMEOUT = 1200  # seconds for the submissions of a test to be graded, on a loaded machine
+GRADE_TIMEOUT = 2400  # seconds for the submissions of a test to be graded, on a loaded machine
 
 
 def sample_notebooks(assignments=None, leave_out=()):

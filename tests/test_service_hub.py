@@ -48,16 +48,20 @@ c.Authenticator.allow_all = True
 c.JupyterHub.load_groups = {{"formgrade-gradient-checking": {{"users": ["prof"]}}}}
 c.JupyterHub.services = [
     {{"name": "grading", "url": "http://127.0.0.1:{service_port}", "oauth_no_confirm": True, "cwd": {str(course)!r},
+      "timeout": {START_TIMEOUT},
       "command": [{sys.executable!r}, "-m", "gradlab.grading", "serve", {str(course)!r}, "--hub", "--workers", "1"],
       "environment": {keep!r}}},
     {{"name": "tester", "api_token": {admin!r}}},
 ]
-c.JupyterHub.load_roles = [{{"name": "tester", "services": ["tester"], "scopes": ["admin:users", "tokens"]}}]
+c.JupyterHub.load_roles = [{{"name": "tester", "services": ["tester"], "scopes": ["admin:users", "tokens"]}},
+                           # learners' own tokens may reach the grading service (the OAuth login's always may)
+                           {{"name": "user", "scopes": ["self", "access:services!service=grading"]}}]
 """)
-    log = open(folder / "hub.log", "wb")
     env = dict(nbgrader_env, PATH=os.pathsep.join([str(Path(sys.executable).parent), nbgrader_env["PATH"]]))
-    process = subprocess.Popen([str(Path(sys.executable).parent / "jupyterhub"), "-f", str(folder / "jupyterhub_config.py")],
-                               cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    with open(folder / "hub.log", "wb") as log:
+        process = subprocess.Popen([str(Path(sys.executable).parent / "jupyterhub"), "-f",
+                                    str(folder / "jupyterhub_config.py")], cwd=folder, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + START_TIMEOUT
@@ -75,7 +79,8 @@ c.JupyterHub.load_roles = [{{"name": "tester", "services": ["tester"], "scopes":
         api.headers["Authorization"] = f"token {admin}"
         tokens = {}
         for name in ("ada", "bob", "prof"):
-            api.post(f"{base}/hub/api/users/{name}").raise_for_status()
+            made = api.post(f"{base}/hub/api/users/{name}")
+            assert made.status_code in (201, 409), made.text  # prof is there already, as a member of a group
             tokens[name] = api.post(f"{base}/hub/api/users/{name}/tokens", json={"note": "grading"}).json()["token"]
         narrow = api.post(f"{base}/hub/api/users/bob/tokens", json={"scopes": ["read:users:name!user"]})
         narrow.raise_for_status()
@@ -88,7 +93,6 @@ c.JupyterHub.load_roles = [{{"name": "tester", "services": ["tester"], "scopes":
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, 9)
             process.wait()
-        log.close()
 
 
 def service(base):

@@ -72,29 +72,43 @@ class Grader:
                 log.exception("the grading loop stopped")
             self.ready.set()
 
+    def _renew(self, stopping):
+        """Renew this process's leases and put back lapsed claims, every quarter lease, in a thread of its own: a
+        lease lapses when the process is gone or stopped, not while its loop is busy (preparing an assignment's
+        material takes seconds)."""
+        lease = self.settings.lease_seconds
+        while not stopping.wait(lease / 4):
+            try:
+                self.store.renew(self.claim, lease)
+                self.store.reap()
+            except Exception:  # noqa: BLE001  (the database gone a moment: the next round tries again)
+                log.exception("renewing the leases")
+
     def _loop(self, client):
         inflight = {}  # future -> (Claimed, tries in this process)
         lease = self.settings.lease_seconds
-        renew_at = 0.0
+        stopping = threading.Event()
+        self.store.reap()
+        threading.Thread(target=self._renew, args=(stopping,), name="gradlab-leases", daemon=True).start()
         try:
             while True:
-                now = time.time()
-                if now >= renew_at:
-                    self.store.renew(self.claim, lease, now)
-                    self.store.reap(now)
-                    renew_at = now + lease / 4
-                for claimed in self.store.claim(self.cores + 1 - len(inflight), self.claim, lease):
-                    self._submit(client, inflight, claimed, 1)
                 try:
-                    kind, future = self.events.get(timeout=min(POLL, max(0.05, renew_at - time.time())))
-                except queues.Empty:
-                    continue
-                if kind == "stop":
-                    return
-                if kind == "done" and future in inflight:
-                    claimed, tries = inflight.pop(future)
-                    self._finish(client, inflight, future, claimed, tries)
+                    for claimed in self.store.claim(self.cores + 1 - len(inflight), self.claim, lease):
+                        self._submit(client, inflight, claimed, 1)
+                    try:
+                        kind, future = self.events.get(timeout=POLL)
+                    except queues.Empty:
+                        continue
+                    if kind == "stop":
+                        return
+                    if kind == "done" and future in inflight:
+                        claimed, tries = inflight.pop(future)
+                        self._finish(client, inflight, future, claimed, tries)
+                except Exception:  # noqa: BLE001  (the database gone a moment: the loop goes on, the leases hold)
+                    log.exception("the grading loop met an error; going on in a second")
+                    time.sleep(1)
         finally:
+            stopping.set()
             for future in inflight:
                 future.cancel()
             self.store.release(self.claim)
@@ -133,8 +147,12 @@ class Grader:
             return
         finally:
             future.release()
-        merged = record(self.store, claimed, value, self.claim, self.process, self.assignments[claimed.assignment],
-                        self.settings.counting, self._books)
+        try:
+            merged = record(self.store, claimed, value, self.claim, self.process,
+                            self.assignments[claimed.assignment], self.settings.counting, self._books)
+        except LookupError as error:  # the result does not fit the gradebook (checked before anything is written)
+            self.store.fail(claimed.seq, self.claim, f"its result could not be merged: {error}")
+            return
         if merged is None:
             log.warning("%s was graded here after this process lost its claim: not recorded", claimed.id)
             return

@@ -106,7 +106,7 @@ class Store:
     def _lock_learner(self, connection, assignment, student):
         if self.dialect == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                               {"key": f"gradlab-learner\0{assignment}\0{student}"})
+                               {"key": f"gradlab-learner/{assignment}/{student}"})  # text: no NUL in it
 
     def find(self, attempt_id):
         """The row of one submission (a mapping), or None."""
