@@ -42,7 +42,7 @@ def main(argv=None):
     try:
         hub = launch.start(classroom, password, port=options.port)
         print(f"\nJupyterHub: {hub.url}  (log: {hub.log})\n"
-              f"  learners   {', '.join(LEARNERS)}: Nbgrader > Assignments fetches an assignment; its last cell has "
+              f"  learners   {', '.join(LEARNERS)}: Nbgrader > Assignment List fetches an assignment; its last cell has "
               "the Submit button\n"
               f"  instructor {INSTRUCTOR}: course/ holds the course, course/instructor.ipynb the dashboard, "
               "Nbgrader > Formgrader the gradebook\n"
