@@ -109,7 +109,9 @@ def wait_until_up(hub, timeout=START_TIMEOUT):
 
 
 def stop(hub, grace=30):
-    """Stop the hub: it stops the users' servers, its services and its proxy."""
+    """Stop the hub: it stops the users' servers, its services and its proxy. A hub that ended without stopping its
+    proxy (it exits at start when a service does not answer in time) leaves the proxy's pid in its file: that
+    proxy, in a session of its own, is stopped here."""
     if hub.process.poll() is None:
         hub.process.send_signal(signal.SIGTERM)
         try:
@@ -117,3 +119,15 @@ def stop(hub, grace=30):
         except subprocess.TimeoutExpired:
             os.killpg(hub.process.pid, signal.SIGKILL)
             hub.process.wait()
+    _stop_left_proxy(hub.log.parent / "jupyterhub-proxy.pid")
+
+
+def _stop_left_proxy(pid_file):
+    try:
+        pid = int(pid_file.read_text().strip())
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            if b"configurable-http-proxy" not in handle.read():
+                return
+        os.kill(pid, signal.SIGTERM)
+    except (OSError, ValueError):
+        pass
