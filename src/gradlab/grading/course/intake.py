@@ -79,7 +79,7 @@ def check_student_id(student, where=""):
         try:
             student = student.decode("utf-8")
         except UnicodeDecodeError:
-            raise BadStudentId(f"{place}the student id {shown(student)} is not UTF-8 (an export or an archive that "
+            raise BadStudentId(f"{place}the student id '{shown(student)}' is not UTF-8 (an export or an archive that "
                                "wrote names in another encoding): rename the file in UTF-8") from None
     why = _what_is_wrong(student)
     if why:
