@@ -213,3 +213,25 @@ def test_a_worker_grades_each_submission_in_a_course_holding_that_student_alone(
         assert not os.path.exists(os.path.join(private.root, "autograded", "Ada"))
     finally:
         worker._COURSES.pop(material.digest).remove()
+
+
+def test_check_names_what_nbgrader_autograde_would_mishandle(generated_course, tmp_path, nbgrader_env):
+    """What an instructor runs before `nbgrader autograde`: every submission the grading command would refuse,
+    one line each, and a non-zero exit; the submissions are left as they are."""
+    course = tmp_path / "course"
+    shutil.copytree(generated_course, course)
+    secret = a_secret(tmp_path / "host")
+    for student, text in notebooks().items():
+        if student not in (b"bulky", b"flipper", b"heavy"):
+            submit(course, student, text, secret)
+    submit(course, b"[a-z]*", notebooks()[b"ada"], secret)
+    before = sorted(os.listdir(os.path.join(os.fsencode(course), b"submitted")))
+    done = subprocess.run([sys.executable, "-m", "gradlab.grading", "check", str(course), ASSIGNMENT], cwd=course,
+                          env=nbgrader_env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1, done.stderr[-3000:]
+    refused = {line.split(": ", 1)[0][len("refused "):]: line for line in done.stdout.splitlines()
+               if line.startswith("refused ")}
+    assert sorted(refused) == sorted(["\\xe9l\\xe8ve", "[A-Z]*", "[a-z]*", LONG, "linker"])
+    assert "notes.txt is a symbolic link" in refused["linker"] and "as a pattern" in refused["[a-z]*"]
+    assert "2 submissions can be graded, 5 refused" in done.stdout
+    assert sorted(os.listdir(os.path.join(os.fsencode(course), b"submitted"))) == before

@@ -180,3 +180,35 @@ def test_an_exporter_counts_the_cells_before_parsing(tmp_path):
     config.SubmissionLimits.max_cells = 50
     with pytest.raises(SubmissionTooLarge, match="cells; a notebook may have at most 50"):
         BoundedHTMLExporter(config=config).from_filename(str(path))
+
+
+def test_the_sandboxs_time_does_not_count_against_an_exporters_deadline(tmp_path):
+    """The grading preprocessor waits on the sandbox (limits of its own): the autograde exporter's deadline stops
+    while it runs, and counts everything else."""
+    from nbgrader.preprocessors import NbGraderPreprocessor
+    from traitlets.config import Config
+
+    from gradlab.grading.course.exporters import BoundedNotebookExporter
+    from gradlab.grading.course.preprocessor import GradeOutsideKernel
+
+    class WaitsLikeTheSandbox(GradeOutsideKernel):
+        def preprocess(self, nb, resources):
+            time.sleep(4.0)
+            return nb, resources
+
+    class BusyOutside(NbGraderPreprocessor):  # any other preprocessor: its time counts
+        def preprocess(self, nb, resources):
+            _busy(4.0)
+            return nb, resources
+
+    path = tmp_path / f"{ASSIGNMENT}.ipynb"
+    nbformat.write(_long_notebook(0), path)
+    config = Config()
+    config.SubmissionLimits.step_seconds = 2.0
+    waits = BoundedNotebookExporter(config=config)
+    waits.register_preprocessor(WaitsLikeTheSandbox, enabled=True)
+    waits.from_filename(str(path))  # four seconds in the sandbox, within a deadline of two
+    busy = BoundedNotebookExporter(config=config)
+    busy.register_preprocessor(BusyOutside, enabled=True)
+    with pytest.raises(StepTimedOut, match="autograding of .*took longer than 2 s"):
+        busy.from_filename(str(path))
