@@ -2,6 +2,7 @@
 
     nbgrader autograde ...            nbgrader's own commands, with grade_with_gradlab(c) in nbgrader_config.py
     python -m gradlab.grading grade   a whole class on Dask: one gradebook, CSV, feedback, class report
+    python -m gradlab.grading check   a class's submissions as grading would take them (ids, links, sizes)
     python -m gradlab.grading verify  an assignment's own tests, tested before release
     python -m gradlab.grading demo    the sample classes, graded, and their gradebooks printed
     python -m gradlab.grading serve   the grading service: learners submit over HTTP, feedback in seconds

@@ -52,10 +52,27 @@ def engine_for(db_url):
     # SQLite: formgrader may hold the lock for a moment while an instructor saves a grade.
     arguments = {"connect_args": {"timeout": 60}} if dialect == "sqlite" else {}
     try:
-        return create_engine(db_url, **arguments)
+        engine = create_engine(db_url, **arguments)
     except (NoSuchModuleError, ModuleNotFoundError) as error:
         raise ValueError(f"cannot open {db_url!r}: {error} (PostgreSQL needs `pip install \"psycopg[binary]\"` "
                          "and a postgresql+psycopg:// URL)") from None
+    if dialect == "sqlite":
+        _transactions_by_sqlalchemy(engine)
+    return engine
+
+
+def _transactions_by_sqlalchemy(engine):
+    """Python's sqlite3 begins and ends transactions by itself, which breaks SAVEPOINT (the merge's per-submission
+    rollback); SQLAlchemy's documented remedy: sqlite3 leaves them alone and SQLAlchemy emits BEGIN."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN")
 
 
 def check_schema(connection, db_url):

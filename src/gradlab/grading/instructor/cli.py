@@ -36,6 +36,11 @@ def _parser():
     grade.add_argument("--no-feedback", dest="feedback", action="store_false", help="skip feedback")
     grade.add_argument("--no-report", dest="report", action="store_false", help="skip the class report")
 
+    check = commands.add_parser("check", help="check a class's submissions as the grading command stages them (student "
+                                              "ids, links, sizes), before `nbgrader autograde`")
+    check.add_argument("course", help="the nbgrader course directory")
+    check.add_argument("assignment", help="the assignment, e.g. gradient_checking")
+
     verify = commands.add_parser("verify", help="test an assignment's own tests before release: its solution must earn "
                                                 "every point, mutants of it less")
     verify.add_argument("course", help="the nbgrader course directory")
@@ -106,6 +111,8 @@ def main(argv=None):
         except (RuntimeError, ValueError, LookupError, FileNotFoundError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
+    if args.command == "check":
+        return _check(args.course, args.assignment)
     if args.command == "grade":
         from ..cluster import engine
 
@@ -142,6 +149,21 @@ def main(argv=None):
                                  nbgrader_calls.course_id(args.course))
     print(render_table(table_rows(scores, points, read_expected(args.expected) if args.expected else None)))
     return 0
+
+
+def _check(course, assignment):
+    """What the grading command would refuse in the course's submitted/ (nbgrader autograde would read a student
+    folder named with * ? [ ] as a pattern, and follow links): one line each, and exit 1 if there is any."""
+    from ..cluster.submissions import stage
+    from ..course import nbgrader_calls
+    from ..course.intake import SubmissionLimits
+
+    limits = SubmissionLimits(config=nbgrader_calls.course_config(course))
+    found, refused = stage(course, assignment, None, limits)
+    for student, why in sorted(refused.items()):
+        print(f"refused {student}: {why}")
+    print(f"{len(found)} submissions can be graded, {len(refused)} refused")
+    return 1 if refused else 0
 
 
 if __name__ == "__main__":
