@@ -4,6 +4,7 @@
     python -m gradlab.grading grade   a whole class on Dask: one gradebook, CSV, feedback, class report
     python -m gradlab.grading verify  an assignment's own tests, tested before release
     python -m gradlab.grading demo    the sample classes, graded, and their gradebooks printed
+    python -m gradlab.grading package an assignment packaged for Gradescope, Coursera or edX's XQueue
 
 The parts, each a folder whose __init__ says what it owns; a part imports only the parts listed before it
 (tests/test_project.py holds that order):
@@ -14,6 +15,7 @@ The parts, each a folder whose __init__ says what it owns; a part imports only t
     gradebook/   nbgrader's gradebook: scores, merging a result into it, the class's results and report
     course/      gradlab inside an nbgrader course: the preprocessors and config its commands load
     cluster/     a class graded on Dask and merged into one gradebook
+    platforms/   an assignment packaged for hosted platforms (Gradescope, Coursera, XQueue), graded there as here
     instructor/  the command line and the dashboard
 """
 from .declare import Case, Exercise, Gradient, Value, Verdict
