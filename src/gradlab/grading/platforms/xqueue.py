@@ -62,10 +62,10 @@ def files(settings):
     """{path in the package's folder: (text, executable)}."""
     example = {"server": "https://xqueue.example.org", "queue_name": settings.queue_name,
                "username": "grader", "password": "change me", "poll_seconds": 2}
-    return {"setup.sh": (SETUP_SH, True), "run_watcher": (RUN_WATCHER, True),
-            "xqueue.json.example": (json.dumps(example, indent=2) + "\n", False),
-            "problem.xml": (PROBLEM_XML.format(queue=settings.queue_name, notebook=settings.notebook,
-                                               assignment=settings.assignment), False)}
+    return {"grader/setup.sh": (SETUP_SH, True), "grader/run_watcher": (RUN_WATCHER, True),
+            "grader/xqueue.json.example": (json.dumps(example, indent=2) + "\n", False),
+            "grader/problem.xml": (PROBLEM_XML.format(queue=settings.queue_name, notebook=settings.notebook,
+                                                      assignment=settings.assignment), False)}
 
 
 class XQueueError(RuntimeError):
