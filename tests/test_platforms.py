@@ -528,3 +528,54 @@ def test_gradescope_upload_without_one_readable_notebook_scores_zero_and_says_wh
     jsonschema.validate(results, schema("gradescope_results.schema.json"))
     assert results["score"] == 0 and words in results["output"]
     assert [t["score"] for t in results["tests"]] == [0.0] and words in results["tests"][0]["output"]
+
+
+def test_a_package_that_cannot_grade_still_answers_on_every_platform_with_zero_and_says_so(tmp_path, capsys,
+                                                                                           monkeypatch):
+    """A package whose settings cannot be read (a broken upload of it, say): each platform still gets its answer in
+    its own format, 0 and words a learner can act on, and the traceback goes where only the staff look."""
+    from gradlab.grading.platforms import coursera, gradescope, xqueue
+    from gradlab.grading.platforms.grade import FAILED
+    from gradlab.grading.platforms.package import build_package
+
+    source = tmp_path / "gradescope" / "source"
+    unzip_as_gradescope(Path(build_package(COURSE, "softmax_regression", "gradescope", tmp_path / "p1"))
+                        / "autograder.zip", source)
+    (source / "gradlab" / "settings.json").write_text("{broken")
+    root = tmp_path / "gradescope" / "autograder"
+    (root / "submission").mkdir(parents=True)
+    shutil.copy(SAMPLES / "softmax_regression" / "ana_correct.ipynb", root / "submission")
+    assert gradescope.run(str(source / "gradlab"), root=str(root)) == 0
+    results = json.loads((root / "results" / "results.json").read_text())
+    jsonschema.validate(results, schema("gradescope_results.schema.json"))
+    assert results["score"] == 0 and results["output"] == FAILED and "Traceback" in capsys.readouterr().out
+
+    package = Path(build_package(COURSE, "softmax_regression", "coursera", tmp_path / "p2")) / "grader" / "gradlab"
+    (package / "settings.json").write_text("{broken")
+    shared = tmp_path / "shared"
+    (shared / "submission").mkdir(parents=True)
+    assert coursera.run(str(package), shared=str(shared), environ={"partId": "x"}) == 0
+    feedback = json.loads((shared / "feedback.json").read_text())
+    jsonschema.validate(feedback, schema("coursera_feedback.schema.json"))
+    printed = capsys.readouterr()
+    assert feedback["fractionalScore"] == 0 and feedback["feedback"] == FAILED
+    assert printed.out.strip().splitlines() == [json.dumps(feedback)] and "Traceback" in printed.err
+    ElementTree.fromstring((shared / "htmlFeedback.html").read_text())
+
+    def broken(*args):
+        raise RuntimeError("planted: grading itself breaks")
+
+    package = Path(build_package(COURSE, "softmax_regression", "xqueue", tmp_path / "p3")) / "grader" / "gradlab"
+    monkeypatch.setattr(xqueue, "answer", broken)
+    with StandIn(queue_name="softmax_regression") as standin:
+        for _ in range(2):
+            standin.submit({"student_response": (SAMPLES / "softmax_regression" / "ana_correct.ipynb").read_text(),
+                            "grader_payload": "{}"})
+        config = {"server": standin.url, "queue_name": "softmax_regression", "username": "grader",
+                  "password": "s3cret"}
+        assert xqueue.watch(str(package), config, until_empty=True) == 2  # and the watcher carries on
+    assert standin.refused == [] and len(standin.replies) == 2
+    for reply in standin.replies.values():
+        jsonschema.validate(reply, schema("xqueue_reply.schema.json"))
+        assert reply["score"] == 0 and reply["correct"] is False and FAILED in reply["msg"]
+        ElementTree.fromstring(reply["msg"])

@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+import traceback
+from html import escape
 
 from . import grade, payload, summary_html
 
@@ -49,21 +51,27 @@ def feedback(outcome, part_id):
 
 
 def run(package, shared=SHARED, environ=None):
-    """What the image's entry point does for one Submit."""
+    """What the image's entry point does for one Submit. Whatever goes wrong, feedback.json is written (a score of
+    0 that says so), and the traceback goes to stderr, which only staff read."""
     environ = os.environ if environ is None else environ
-    settings = payload.read_settings(package)
     part_id = environ.get("partId", "")
-    path, error = grade.find_notebook(os.path.join(shared, "submission"), settings.notebook)
-    if settings.part_ids and part_id not in settings.part_ids:
-        error = (f"This grader grades {settings.assignment} (parts {', '.join(settings.part_ids)}), not part "
-                 f"{part_id or '(none given)'}: tell the course staff.")
-        print(f"partId {part_id!r} is not one of {settings.part_ids}", file=sys.stderr)
-    outcome = grade.grade(package, path, error)
-    document, page = feedback(outcome, part_id)
+    try:
+        settings = payload.read_settings(package)
+        path, error = grade.find_notebook(os.path.join(shared, "submission"), settings.notebook)
+        if settings.part_ids and part_id not in settings.part_ids:
+            error = (f"This grader grades {settings.assignment} (parts {', '.join(settings.part_ids)}), not part "
+                     f"{part_id or '(none given)'}: tell the course staff.")
+            print(f"partId {part_id!r} is not one of {settings.part_ids}", file=sys.stderr)
+        outcome = grade.grade(package, path, error)
+        document, page = feedback(outcome, part_id)
+        print(f"sandbox: {outcome.sandbox}; part {part_id!r}; graded in {outcome.seconds:.1f} s", file=sys.stderr)
+    except Exception:
+        traceback.print_exc(file=sys.stderr)
+        document = {"fractionalScore": 0.0, "feedback": grade.FAILED, "feedbackType": "HTML"}
+        page = f'<div class="gradlab-feedback"><p>{escape(grade.FAILED)}</p></div>'
     with open(os.path.join(shared, "htmlFeedback.html"), "w") as handle:
         handle.write(page)
     with open(os.path.join(shared, "feedback.json"), "w") as handle:
         json.dump(document, handle)
-    print(f"sandbox: {outcome.sandbox}; part {part_id!r}; graded in {outcome.seconds:.1f} s", file=sys.stderr)
     print(json.dumps(document))
     return 0

@@ -53,6 +53,9 @@ class Outcome:
         return round(min(max(self.score / self.points, 0.0), 1.0), 6) if self.points > 0 else 0.0
 
 
+FAILED = "The autograder failed on this submission; the course staff can read why in its log. Submit again later."
+
+
 def find_notebook(folder, expected):
     """The submitted notebook in `folder` (a platform's submission folder): the only .ipynb there, or the one named as
     the assignment's. Returns (path or None, a learner's words for what is wrong)."""

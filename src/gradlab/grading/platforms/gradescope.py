@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import traceback
 
 from . import grade, payload, summary_html
 
@@ -56,14 +57,19 @@ def results(outcome, hidden_visibility="visible"):
 
 
 def run(package, root=ROOT):
-    """What run_autograder does: grade the upload, write results.json, say in stdout how it went."""
-    settings = payload.read_settings(package)
-    path, error = grade.find_notebook(os.path.join(root, "submission"), settings.notebook)
-    outcome = grade.grade(package, path, error)
-    document = results(outcome, settings.hidden_visibility)
+    """What run_autograder does: grade the upload, write results.json, say in stdout how it went. Whatever goes
+    wrong, results.json is written (a score of 0 that says so), and the traceback goes to stdout, the instructor's."""
     os.makedirs(os.path.join(root, "results"), exist_ok=True)
+    try:
+        settings = payload.read_settings(package)
+        path, error = grade.find_notebook(os.path.join(root, "submission"), settings.notebook)
+        outcome = grade.grade(package, path, error)
+        document = results(outcome, settings.hidden_visibility)
+        log = f"sandbox: {outcome.sandbox}\n{summary_html.text(outcome)}\n(graded in {outcome.seconds:.1f} s)"
+    except Exception:
+        log = traceback.format_exc()
+        document = {"score": 0.0, "output": grade.FAILED, "stdout_visibility": "hidden", "tests": []}
     with open(os.path.join(root, "results", "results.json"), "w") as handle:
         json.dump(document, handle, indent=1)
-    print(f"sandbox: {outcome.sandbox}\n{summary_html.text(outcome)}\n(graded in {outcome.seconds:.1f} s)",
-          file=sys.stdout)
+    print(log, file=sys.stdout)
     return 0

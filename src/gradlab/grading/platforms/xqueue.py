@@ -26,6 +26,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from html import escape
 
 from . import grade, payload, summary_html
 
@@ -194,8 +195,13 @@ def watch(package, config, until_empty=False):
                 return answered
             time.sleep(float(config.get("poll_seconds", 2)))
             continue
-        with tempfile.TemporaryDirectory(prefix="gradlab-xqueue-") as scratch:
-            result = answer(package, submission, settings, scratch)
+        try:
+            with tempfile.TemporaryDirectory(prefix="gradlab-xqueue-") as scratch:
+                result = answer(package, submission, settings, scratch)
+        except Exception:  # one submission the grader cannot grade must not stop the queue
+            LOG.exception("grading a submission failed")
+            result = {"correct": False, "score": 0.0,
+                      "msg": f'<div class="gradlab-feedback"><p>{escape(grade.FAILED)}</p></div>'}
         client.put_result(submission["xqueue_header"], result)
         answered += 1
         LOG.info("answered a submission: score %s", result["score"])
