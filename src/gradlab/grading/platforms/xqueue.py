@@ -12,8 +12,9 @@ and a handler would bring xqueue-watcher's own dependencies and its fork per sub
 
 xqueue_body holds the learner's answer: with the problem's <filesubmission/>, the notebook is a file whose URL is in
 xqueue_files; with a <textbox/>, student_response is the notebook's text. grader_payload may name the assignment
-({"assignment": "gradient_checking"}); a watcher grades the one assignment of its package. edX shows msg under the
-problem (it must parse as XML: one <div>), and scores the problem by score times its weight.
+({"assignment": "gradient_checking"}); a watcher grades the one assignment of its package. edX's CodeResponse
+(edx-platform, capa/responsetypes.py, _parse_score_msg) refuses a reply whose msg does not parse as XML (hence one
+<div>), shows msg under the problem, and gives the answer `score` points (an answer is worth 1 by default).
 """
 from __future__ import annotations
 
