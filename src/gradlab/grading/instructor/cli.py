@@ -1,4 +1,4 @@
-"""The instructor's command line: python -m gradlab.grading {demo, grade, verify, table, serve, tokens}."""
+"""The instructor's command line: python -m gradlab.grading {demo, grade, check, verify, table, serve, tokens, package}."""
 from __future__ import annotations
 
 import argparse
@@ -77,6 +77,23 @@ def _parser():
     table.add_argument("assignment")
     table.add_argument("--expected", default=None, help="a CSV of expected scores to compare with")
     table.add_argument("--db", metavar="URL", default=None, help="the gradebook (default: the course's)")
+
+    package = commands.add_parser("package", help="package an assignment for a hosted platform: Gradescope's "
+                                                  "autograder zip, a Coursera grader, or an external grader for "
+                                                  "edX's XQueue")
+    package.add_argument("course", help="the nbgrader course directory")
+    package.add_argument("assignment", help="the assignment, as in source/ASSIGNMENT/")
+    package.add_argument("--for", dest="platform", required=True, choices=("gradescope", "coursera", "xqueue"))
+    package.add_argument("--out", metavar="DIR", default=None,
+                         help="where the package goes (default: COURSE/packages/ASSIGNMENT/PLATFORM)")
+    package.add_argument("--hidden-visibility", default="visible",
+                         choices=("visible", "hidden", "after_due_date", "after_published"),
+                         help="gradescope: when learners see the test cells that hold hidden tests (default: visible; "
+                              "gradlab's feedback never shows a hidden case's inputs)")
+    package.add_argument("--part-id", dest="part_ids", action="append", default=[], metavar="ID",
+                         help="coursera: the part id(s) of the programming assignment this grader grades (default: any)")
+    package.add_argument("--queue", dest="queue_name", default="", help="xqueue: the queue's name (default: the "
+                                                                        "assignment's)")
     return parser
 
 
@@ -113,6 +130,18 @@ def main(argv=None):
             return 2
     if args.command == "check":
         return _check(args.course, args.assignment)
+    if args.command == "package":
+        from ..platforms.package import build_package
+
+        try:
+            out = build_package(args.course, args.assignment, args.platform, args.out,
+                                hidden_visibility=args.hidden_visibility, part_ids=args.part_ids,
+                                queue_name=args.queue_name)
+        except (RuntimeError, ValueError, LookupError, OSError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print(f"{args.platform} package of {args.assignment}: {out}")
+        return 0
     if args.command == "grade":
         from ..cluster import engine
 
