@@ -202,3 +202,30 @@ def test_thread_pools_that_cannot_be_listed_mean_one_process(monkeypatch):
 
     pids, _ = parallel.run_split(measure, np.arange(10), 2, seconds_per_item=1.0)
     assert set(pids) == {float(os.getpid())}
+
+
+def _default_split_in_a_daemon(results):
+    import os
+
+    def measure(chunk):
+        return np.full(len(chunk), float(os.getpid())), np.zeros(len(chunk))
+
+    try:
+        pids, _ = parallel.run_split(measure, np.arange(10), None, seconds_per_item=1.0)
+        results.put(("ok", sorted(set(pids)) == [float(os.getpid())]))
+    except BaseException as error:  # noqa: B036  (reported to the test, whatever it is)
+        results.put(("raised", repr(error)))
+
+
+def test_the_default_stays_in_one_process_inside_a_daemonic_process():
+    # A Dask worker (the grading cluster's, the grading service's) is a daemonic process, which may not start
+    # children: a check with the default workers that is long enough to split must run in that process instead.
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    daemon = context.Process(target=_default_split_in_a_daemon, args=(results,), daemon=True)
+    daemon.start()
+    outcome = results.get(timeout=120)
+    daemon.join(60)
+    assert outcome == ("ok", True)

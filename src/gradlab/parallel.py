@@ -109,9 +109,12 @@ def resolve_workers(workers):
     """How many processes: `workers`, checked, or for None (the default) every core on Linux, where forking
     a process that runs numpy is safe (one process elsewhere). Each process then runs one share of the BLAS
     threads, which beats one process with all of them when other work shares the cores, and comes near it
-    when nothing does."""
+    when nothing does. A daemonic process (a Dask worker grading a class) may not start children: there the
+    default is one process."""
     if workers is None:
         if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
+            return 1
+        if multiprocessing.current_process().daemon:
             return 1
         return max(1, min(os.cpu_count() or 1, AUTO_LIMIT))
     return _check_workers(workers)
