@@ -171,3 +171,39 @@ def test_in_ci_a_group_that_ran_nothing_in_the_whole_suite_fails(small_suite):
     assert "CI FAILS: no landlock test ran in a run of the whole suite" in done.stdout
     selected = session([str(small_suite), "-k", "not landlock"], cwd=small_suite)  # a selection may leave it out
     assert selected.returncode == 0 and "landlock none ran" in selected.stdout, selected.stdout[-3000:]
+
+
+@pytest.mark.requires("postgresql")  # with PostgreSQL present, .ci/run installs nothing and goes straight to make
+def test_ci_run_sets_ci_itself_whatever_the_runner_sets(tmp_path):
+    """.ci/run exports CI=1 before `make test`: a runner that sets no CI (or CI=false) still gets CI's rules."""
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    for name in ("chromium", "bwrap", "npm"):  # present, so that it installs nothing
+        (stubs / name).write_text("#!/bin/sh\nexit 0\n")
+    (stubs / "make").write_text('#!/bin/sh\necho "make $* with CI=$CI"\n')
+    for stub in stubs.iterdir():
+        stub.chmod(0o755)
+    for runner in ("", "false"):
+        env = {key: value for key, value in os.environ.items() if key != "CI"}
+        env.update({"PATH": f"{stubs}{os.pathsep}{os.environ['PATH']}", **({"CI": runner} if runner else {})})
+        done = subprocess.run([str(REPO / ".ci" / "run")], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0 and done.stdout.strip() == "make test with CI=1", done.stdout + done.stderr
+
+
+def test_hypothesis_draws_the_same_examples_in_ci_and_keeps_no_database():
+    """With CI set (.ci/run sets it) Hypothesis loads its own "ci" profile: examples derived from each test (the same
+    on every run), no example database, no deadline; nothing here may load another. Outside CI, its defaults."""
+    from hypothesis import settings
+
+    current = settings.default
+    if "CI" in os.environ:  # as Hypothesis reads it (any value)
+        assert settings.get_current_profile_name() == "ci"
+        assert current.derandomize and current.database is None and current.deadline is None
+    else:
+        assert not current.derandomize and current.database is not None
+
+
+def test_in_ci_hypothesis_is_seeded():
+    done = session([f"{Path(__file__).relative_to(REPO)}::test_hypothesis_draws_the_same_examples_in_ci_and_keeps_no_"
+                    "database"])
+    assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout[-3000:]
