@@ -3,6 +3,7 @@
 (tests/coherence.py), a PostgreSQL server of the tests' own (postgres_server.py), and the
 course as nbgrader makes it (generated, then each assignment's sample class autograded by `nbgrader autograde`:
 the oracle the grading command's results are compared with), each made once per session."""
+import functools
 import shutil
 import sys
 from pathlib import Path
@@ -18,16 +19,19 @@ from groups import (pytest_collection_modifyitems, pytest_configure, pytest_runt
 from postgres_server import PostgresServer  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def every_report_is_coherent(monkeypatch):
+@pytest.fixture(autouse=True, scope="session")
+def every_report_is_coherent():
+    """Every report the suite builds goes through assert_coherent: session-wide, so that the reports built in module
+    and session fixtures (set up before any function's fixture) are checked too."""
     build = gradlab.check.build_report
 
+    @functools.wraps(build)
     def checked(*fields):
-        report = build(*fields)
-        return assert_coherent(report)
+        return assert_coherent(build(*fields))
 
-    monkeypatch.setattr(gradlab.check, "build_report", checked)
-    yield
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gradlab.check, "build_report", checked)
+        yield
 
 
 @pytest.fixture(scope="session")
