@@ -168,6 +168,37 @@ def test_hidden_cases_are_read_as_a_literal_only():
     assert hidden_cases("HIDDEN_CASES = {'seeds': [1]}") == {}
 
 
+LINE_MAGICS = ["x = 1\n%time y = 2\n", "for i in range(2):\n    %time y = i\n", "x = 1\n!echo hi\n",
+               "import numpy as np\nnp.sum?\n",
+               "def f():\n    return 1\n\n%who_ls\n"]
+NO_MAGICS = ["x = 10 % 3\n", "if 1 != 3:\n    y = 1\n", "s = 'why?'\n", "t = '%d' % 3\n"]
+
+
+def notebook_of(source):
+    return {"cells": [{"cell_type": "code", "metadata": {}, "source": source}]}
+
+
+@pytest.mark.parametrize("source", LINE_MAGICS)
+def test_a_line_magic_anywhere_in_a_cell_becomes_what_ipython_makes_of_it(source):
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    python = code_cells(notebook_of(source))[0].source
+    assert python == TransformerManager().transform_cell(source) and "get_ipython()" in python, python
+    compile(python, "cell", "exec")
+
+
+@pytest.mark.parametrize("source", NO_MAGICS)
+def test_python_that_only_looks_like_a_magic_is_left_as_it_is(source):
+    assert code_cells(notebook_of(source))[0].source == source
+
+
+def test_a_cell_of_many_line_magics_has_each_made_a_pass():
+    source = "x = 1\n" + "".join(f"%time y{k} = {k}\n" for k in range(12)) + "if x:\n  !ls\n"
+    python = code_cells(notebook_of(source))[0].source
+    assert python.splitlines() == ["x = 1"] + ["pass"] * 12 + ["if x:", "  pass"]
+    compile(python, "cell", "exec")
+
+
 @pytest.mark.parametrize("entry, arrays, shape, problem", [
     ({"kind": "missing"}, {}, (2, 1), "missing"),
     ({"kind": "other", "type": "AlwaysEqual"}, {}, (2, 1), "is an AlwaysEqual, not a number"),
