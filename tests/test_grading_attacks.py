@@ -6,6 +6,7 @@ import os
 import platform
 import secrets
 import socket
+import subprocess
 import sys
 import tempfile
 
@@ -135,6 +136,20 @@ def test_files_stay_within_the_submissions_scratch_space():
     assert 0 < value(run, 1) <= LIMITS.scratch_mb * 2 ** 20 < 8 * 60 * 2 ** 20
 
 
+ONE_BIG_FILE = ("import errno, os\nOBSERVED = -1.0\nwith open('one-big-file', 'wb', buffering=0) as handle:\n"
+                "    try:\n        for _ in range(70):\n            handle.write(bytes(2 ** 20))\n"
+                "    except OSError as error:\n        OBSERVED = 0.0 if error.errno == errno.EFBIG else -2.0\n"
+                "if OBSERVED == 0.0:\n    OBSERVED = float(os.path.getsize('one-big-file'))\n")
+
+
+def test_no_file_grows_past_the_file_size_limit(contained):
+    """70 MB written to one file: the file-size limit (64 MB) stops it there, with bubblewrap's tmpfs around it or
+    without (the child's own rlimit); OBSERVED: the file's size once the write was refused (EFBIG)."""
+    run = run_attack(ONE_BIG_FILE, contained=contained)
+    assert ("bubblewrap" in layers(run.protections)) == contained
+    assert value(run, 0) == 8.0 and value(run, 1) == LIMITS.file_mb * 2 ** 20 < 70 * 2 ** 20
+
+
 @needs_bubblewrap
 def test_shared_memory_does_not_outlive_the_submission():
     key = 0x67000000 + secrets.randbelow(2 ** 20) * 4
@@ -152,6 +167,45 @@ def test_a_key_in_the_keyring_does_not_outlive_the_submission():
     assert "bubblewrap" in layers(run.protections)
     assert value(run, 0) == 8.0 and value(run, 1) == 1  # the key was made, in the sandbox's user namespace
     assert keys_named(mark) == []
+
+
+REACH_THE_HOST = ("import os, signal, socket\nOBSERVED = 0\nfor address in (ABSTRACT, PATH):\n"
+                  "    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:\n        try:\n"
+                  "            client.connect(address)\n            OBSERVED += 1\n        except OSError:\n"
+                  "            pass\n"
+                  "OBSERVED += 10 * os.path.exists(f'/proc/{PID}')\ntry:\n    os.kill(PID, signal.SIGTERM)\n"
+                  "    OBSERVED += 100\nexcept OSError:\n    pass\n")
+
+
+@needs_bubblewrap
+def test_host_sockets_and_processes_are_out_of_reach(tmp_path):
+    """A unix socket in the abstract namespace and one in a folder, and a process of the host: inside bubblewrap
+    the submission connects to neither socket, does not see the process and cannot signal it. OBSERVED: 1 per
+    socket reached, 10 if the process shows in /proc, 100 if the signal was delivered. The same cell run here,
+    on the host, reaches all three (the control)."""
+    name = "gl-" + secrets.token_hex(6)
+    listeners = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(2)]
+    listeners[0].bind("\0" + name)
+    listeners[1].bind(str(tmp_path / "host.sock"))
+    for listener in listeners:
+        listener.listen(4)
+    host = subprocess.Popen(["sleep", "600"])
+    cell = (f"ABSTRACT = {chr(0) + name!r}\nPATH = {str(tmp_path / 'host.sock')!r}\nPID = {host.pid}\n"
+            + REACH_THE_HOST)
+    try:
+        run = run_attack(cell)
+        assert "bubblewrap" in layers(run.protections)
+        assert value(run, 0) == 8.0 and value(run, 1) == 0
+        assert host.poll() is None  # still running: the signal never reached it
+        control = {}
+        exec(cell, control)
+        assert control["OBSERVED"] == 112
+        host.wait(timeout=60)  # the control's SIGTERM ends it
+    finally:
+        host.kill()
+        host.wait()
+        for listener in listeners:
+            listener.close()
 
 
 @needs_bubblewrap
