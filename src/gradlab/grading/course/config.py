@@ -19,6 +19,7 @@ def grade_with_gradlab(c, *, wall_seconds=20, cell_seconds=5, call_seconds=5, me
     # version (which a second run accepted and `nbgrader db upgrade` could not mend). nbgrader reads this file
     # before it opens the gradebook: the interpreter's own tools go on PATH here, and a gradebook left half-made
     # by such a run is stamped as nbgrader stamps a new one.
+    from . import feedback_page
     from .nbgrader_calls import ensure_tools_on_path
     from ..gradebook.db import stamp_half_made
 
@@ -64,11 +65,14 @@ def grade_with_gradlab(c, *, wall_seconds=20, cell_seconds=5, call_seconds=5, me
 
     # Feedback is rendered from the autograded notebook, whose test cells hold the hidden tests again: take the
     # hidden regions out before rendering, so that no hidden test line reaches a student.
+    # The page's outputs wrap at its edge and its maths is MathML, with no MathJax from a CDN (feedback_page.py),
+    # so that it reads whole wherever it is opened: the student's copy, offline too, and the dashboard's frame.
     c.GenerateFeedback.preprocessors = [
         "nbgrader.preprocessors.ClearHiddenTests",
         "nbgrader.preprocessors.GetGrades",
-        "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+        "gradlab.grading.course.feedback_page.FeedbackPageCSS",
     ]
+    c.HTMLExporter.extra_template_basedirs = feedback_page.template_basedirs()
 
     # Every page rendered from a student's notebook (the feedback, and the formgrader's view of a submission,
     # opened in the instructor's logged-in browser) is cleaned: markdown and outputs lose scripts, event handlers
