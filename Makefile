@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo report-demo test lab bench bench-scale clean
+.PHONY: demo report-demo test lab instructor bench bench-scale clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,18 @@ ALLOW_ROOT := $(if $(filter 0,$(USER_ID)),--allow-root)
 lab: $(STAMP)  ## open the lessons in JupyterLab
 	$(if $(ALLOW_ROOT),@echo "make lab: running as root; JupyterLab starts with --allow-root")
 	$(BIN)/jupyter lab lessons/ $(ALLOW_ROOT)
+
+# The instructor's side: a copy of the course (INSTRUCTOR_COURSE, kept between runs; the repository's autograder/ is
+# never written to) with the sample class of gradient_checking in submitted/, opened in JupyterLab at
+# instructor.ipynb, whose server also runs the formgrader on that course.
+INSTRUCTOR_COURSE ?= instructor-course
+OPEN_LAB ?= $(CURDIR)/$(BIN)/jupyter lab
+
+instructor: $(STAMP)  ## try grading: a copy of the course with a sample class, in JupyterLab (dashboard, formgrader)
+	test -d $(INSTRUCTOR_COURSE) || cp -r autograder $(INSTRUCTOR_COURSE)
+	$(BIN)/python -m gradlab.grading sample $(INSTRUCTOR_COURSE) gradient_checking
+	$(if $(ALLOW_ROOT),@echo "make instructor: running as root; JupyterLab starts with --allow-root")
+	cd $(INSTRUCTOR_COURSE) && $(OPEN_LAB) instructor.ipynb $(ALLOW_ROOT)
 
 bench: $(STAMP)  ## benchmark tables (not tests)
 	$(BIN)/python benchmarks/modes.py

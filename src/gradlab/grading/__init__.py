@@ -3,6 +3,7 @@
     nbgrader autograde ...            nbgrader's own commands, with grade_with_gradlab(c) in nbgrader_config.py
     python -m gradlab.grading grade   a whole class on Dask: one gradebook, CSV, feedback, class report
     python -m gradlab.grading verify  an assignment's own tests, tested before release
+    python -m gradlab.grading sample  an assignment's sample class put into a course, to try grading on it
     python -m gradlab.grading demo    the sample classes, graded, and their gradebooks printed
 
 The parts, each a folder whose __init__ says what it owns; a part imports only the parts listed before it
