@@ -81,7 +81,7 @@ def test_marked_figure_redraws_only_the_markers(sweep):
     plots.mark_epsilon(fig, 1e-9, {m: 1e-9 for m in fig.gradlab_methods})
     second = image(drawing.png())
     assert first.shape == second.shape and not np.array_equal(first, second)
-    plots.mark_epsilon(fig, 1e-2, {m: plots._interpolated(sweep, m, 1e-2) for m in fig.gradlab_methods})
+    plots.mark_epsilon(fig, 1e-2, {m: plots.curves._interpolated(sweep, m, 1e-2) for m in fig.gradlab_methods})
     assert np.array_equal(image(drawing.png()), first)  # the background is restored, not drawn over
     plots.show_sweep(fig, sweep, ["two-sided"])
     assert not np.array_equal(image(drawing.png()), first)
@@ -90,7 +90,7 @@ def test_marked_figure_redraws_only_the_markers(sweep):
 
 
 def test_plain_tick_labels():
-    assert [plots._plain_power(v) for v in (1e-8, 1e-16, 1.0, 100.0, 5e-3)] == ["1e-8", "1e-16", "1", "1e2",
+    assert [plots.figure._plain_power(v) for v in (1e-8, 1e-16, 1.0, 100.0, 5e-3)] == ["1e-8", "1e-16", "1", "1e2",
                                                                                 "5e-3"]
 
 

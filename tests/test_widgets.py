@@ -234,7 +234,7 @@ def test_check_cost_demo_measures_growing_networks():
     demo = gw.CheckCostDemo(widths=(4, 16, 32), m=16)
     sizes = [row["n"] for row in demo.rows]
     assert sizes == sorted(sizes) and sizes[0] == 4 * 4 + 4 + 4 * 4 + 4 + 4 + 1
-    fixed = gradlab.check.PROBE_CALLS + gradlab.noise.CALLS
+    fixed = gradlab.check.PROBE_CALLS + gradlab.noise.noise_calls(6)  # W1, b1, W2, b2, W3, b3
     assert all(row["calls"]["full"] == 2 * row["n"] + fixed for row in demo.rows)
     assert all(row["seconds"]["full"] > row["seconds"]["sampled"] for row in demo.rows[1:])
     before = demo.numbers.value

@@ -9,7 +9,7 @@ import numpy as np
 
 from .check import PROBE_CALLS
 from .layout import layout_of
-from .noise import CALLS as NOISE_CALLS
+from .noise import noise_calls
 from .target import CheckTarget
 
 _TIMED_CALLS = 5
@@ -37,13 +37,14 @@ class CostEstimate:
 def count_calls(parameters, *, samples=5, directions=3):
     """(n, mode -> cost calls) of a full, sampled and directional check of `parameters`.
 
-    Each mode also makes PROBE_CALLS + NOISE_CALLS calls to measure the cost's round-off. The counts leave
-    out what only a failing check adds: a few rows measured again (2 calls each) where a gap stands above
-    round-off, and in directional mode 2 x max(samples, 20) calls for each parameter that fails.
+    Each mode also makes PROBE_CALLS calls at theta and noise_calls(parameters) to measure the cost's round-off.
+    The counts leave out what only a failing check (or one at a kink) adds: rows measured again at epsilon / 2
+    and 2 epsilon (4 calls each) where a gap stands above its error bar, and in directional mode
+    2 x max(samples, 20) calls for each parameter that fails.
     """
     shapes = layout_of(parameters).shapes if isinstance(parameters, dict) else [np.shape(parameters)]
     sizes = [int(np.prod(shape, dtype=np.int64)) for shape in shapes]
-    fixed = PROBE_CALLS + NOISE_CALLS
+    fixed = PROBE_CALLS + noise_calls(len(sizes))
     return sum(sizes), {"full": 2 * sum(sizes) + fixed,
                         "sampled": 2 * sum(min(samples, s) for s in sizes) + fixed,
                         "directional": 2 * sum(min(directions, s) for s in sizes) + fixed}

@@ -85,9 +85,14 @@ class GradingDashboard(GradlabWidget):
                                                  "feedback."),
                                     self.students_header, self.students, self.feedback],
                                    layout=widgets.Layout(display="none"))
+        # What learners submitted with the notebook's Submit button, when the course runs the grading service.
+        self.attempts = widgets.HTML("")
+        self.attempts.add_class("gradlab-service-attempts")
         self.assemble(self.title, self.where, widgets.HBox([self.button, self.sample_button, self.bar]), self.status,
-                      self.link, self.report)
+                      self.link, self.report, widgets.HTML("<h4>Submitted from the notebooks (the grading service)</h4>"),
+                      self.attempts)
         self._say_what_is_found()
+        self.show_attempts()
 
     def _say_what_is_found(self):
         """The line under the title: what will be graded, and where; the sample class offered if nothing is there."""
@@ -111,6 +116,17 @@ class GradingDashboard(GradlabWidget):
         self._say_what_is_found()
         self.status.value = view.sample_loaded(loaded)
         return loaded
+
+    @guarded
+    def show_attempts(self):
+        """Read the grading service's attempts of this assignment again and show them."""
+        from .service_attempts import attempts_table, read_attempts
+
+        url = self.options["db_url"] or f"sqlite:///{os.path.join(self.course, 'gradebook.db')}"
+        if self.options["db_url"] is None and not os.path.exists(url[len("sqlite:///"):]):
+            self.attempts.value = attempts_table([])
+            return
+        self.attempts.value = attempts_table(read_attempts(url, self.assignment))
 
     @guarded
     def click(self):
@@ -140,6 +156,7 @@ class GradingDashboard(GradlabWidget):
                               on_progress=self._progress, on_cluster=self._cluster, **self.options)
             self._show_report(run)
             self.run, self.state = run, "done"
+            self.show_attempts()
             self.clear_error()
         except NoSubmissions as error:  # not a failure: say what was found and what to do
             self._say_what_is_found()
