@@ -217,7 +217,8 @@ def test_returned_feedback_reads_whole_offline(course_in_lab, lab, page, artifac
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     page.set_viewport_size({"width": WIDTH, "height": 900})
     outside = requests_outside(page)
-    page.goto(f"{lab.url}api/status?token={lab.token}")  # logged in, as a student is: the figures load too
+    page.goto(f"{lab.url}lab?token={lab.token}")  # logged in (a cookie), as a student is: the figures load too
+    page.wait_for_load_state("load")
     path = urllib.parse.quote(f"course/feedback/{STUDENT}/{ASSIGNMENT}/{ASSIGNMENT}.html")
     page.goto(f"{lab.url}files/{path}")
     page.wait_for_load_state("load")
