@@ -437,8 +437,9 @@ def test_gradescope_scores_equal_the_class_commands(gradescope_runs, generated_c
 
     course = tmp_path / "course"
     shutil.copytree(generated_course, course)
-    run = grade_class(str(course), "softmax_regression", str(SAMPLES / "softmax_regression"), workers=1,
-                      feedback=False, report=False, stream=open(os.devnull, "w"))
+    with open(os.devnull, "w") as quiet:
+        run = grade_class(str(course), "softmax_regression", str(SAMPLES / "softmax_regression"), workers=1,
+                          feedback=False, report=False, stream=quiet)
     assert not run.failed and len(run.scores) == len(submissions("softmax_regression"))
     for student, scores in run.scores.items():
         _, results = gradescope_runs[("softmax_regression", student)]

@@ -44,8 +44,9 @@ def check_url(db_url):
     return dialect
 
 
-def engine_for(db_url):
-    """An engine for `db_url` (see check_url)."""
+def engine_for(db_url, sqlite_begin="BEGIN"):
+    """An engine for `db_url` (see check_url). On SQLite every transaction starts with `sqlite_begin`: the
+    service's writers take the write lock at once with "BEGIN IMMEDIATE"."""
     from sqlalchemy import create_engine
     from sqlalchemy.exc import NoSuchModuleError
 
@@ -58,11 +59,11 @@ def engine_for(db_url):
         raise ValueError(f"cannot open {db_url!r}: {error} (PostgreSQL needs `pip install \"psycopg[binary]\"` "
                          "and a postgresql+psycopg:// URL)") from None
     if dialect == "sqlite":
-        _transactions_by_sqlalchemy(engine)
+        _transactions_by_sqlalchemy(engine, sqlite_begin)
     return engine
 
 
-def _transactions_by_sqlalchemy(engine):
+def _transactions_by_sqlalchemy(engine, begin):
     """Python's sqlite3 begins and ends transactions by itself, which breaks SAVEPOINT (the merge's per-submission
     rollback); SQLAlchemy's documented remedy: sqlite3 leaves them alone and SQLAlchemy emits BEGIN."""
     from sqlalchemy import event
@@ -73,7 +74,7 @@ def _transactions_by_sqlalchemy(engine):
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql(begin)
 
 
 def check_schema(connection, db_url):

@@ -15,7 +15,7 @@ import uuid
 import zlib
 from dataclasses import dataclass
 
-from sqlalchemy import and_, event, exists, func, select, text, update
+from sqlalchemy import and_, exists, func, select, text, update
 
 from ..gradebook import db as gradebook_db
 from . import tables
@@ -47,12 +47,13 @@ class Store:
     def __init__(self, db_url):
         self.db_url = db_url
         self.dialect = gradebook_db.check_url(db_url)
-        self.engine = gradebook_db.engine_for(db_url)
+        # SQLite: BEGIN IMMEDIATE takes the write lock at once (waiting up to the connection's timeout for it)
+        # rather than at the first write, where a reader that wants to write next to another writer is refused at
+        # once with 'database is locked'.
+        self.engine = gradebook_db.engine_for(db_url, sqlite_begin="BEGIN IMMEDIATE")
         self._sqlite_writes = threading.Lock() if self.dialect == "sqlite" else None
         # SQLite: reads on an engine of their own, so that they do not take the write lock (below) that writes take.
         self.reader = gradebook_db.engine_for(db_url) if self.dialect == "sqlite" else self.engine
-        if self.dialect == "sqlite":
-            _immediate_transactions(self.engine)
         tables.create(self.engine)
 
     def close(self):
@@ -206,16 +207,3 @@ class Store:
             students = set(connection.execute(select(t["student"].c.id)).scalars())
         return issued | students
 
-
-def _immediate_transactions(engine):
-    """SQLite: every transaction begins with BEGIN IMMEDIATE (taking the write lock at once, waiting up to the
-    connection's timeout for it) rather than at its first write, where a reader that wants to write next to another
-    writer is refused at once with 'database is locked'. SQLAlchemy's documented recipe for pysqlite."""
-
-    @event.listens_for(engine, "connect")
-    def _no_implicit_begin(dbapi_connection, record):
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine, "begin")
-    def _begin_immediate(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
