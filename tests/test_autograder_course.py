@@ -16,6 +16,7 @@ import pytest
 from gradlab.grading.gradebook.scores import read_expected, read_scores
 from nbgrader_course import (ASSIGNMENT, ASSIGNMENTS, COURSE, COURSE_ID, assert_no_hidden_test_in_feedback, dump,
                              feedback_text, nbgrader)
+from protections import assert_protected
 
 
 def sample(assignment):
@@ -108,6 +109,7 @@ def test_the_sample_class_is_built_from_the_assignment_as_released(generated, as
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_every_submission_gets_its_expected_scores(autograded, assignment):
     assert scores(autograded(assignment), assignment) == expected(assignment)
+    assert_protected(autograded(assignment), assignment, expected(assignment))  # by nbgrader autograde
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -286,6 +288,7 @@ def test_the_instructor_command_in_parallel_gives_the_same_gradebook(parallel, a
     assert dump(url.format(course), assignment, COURSE_ID) == dump(url.format(autograded(assignment)), assignment,
                                                                    COURSE_ID)
     assert f"graded {len(expected(assignment))}, already graded 0, failed 0" in done.stdout
+    assert_protected(course, assignment, expected(assignment))  # on the local cluster's workers
     assert_no_hidden_test_in_feedback(course, len(expected(assignment)), assignment)
     with open(course / "exports" / f"{assignment}_scores.csv", newline="") as handle:
         totals = {row["student"]: float(row["total"]) for row in csv.DictReader(handle)}
@@ -312,3 +315,4 @@ def test_grading_again_resumes_and_loses_nothing(parallel, env):
     forced = run(command + ["--force", "--no-feedback", "--workers", "2"], course, env)
     assert f"graded {count}, already graded 0" in forced.stdout
     assert scores(course, ASSIGNMENT) == before
+    assert_protected(course, ASSIGNMENT, expected(ASSIGNMENT))

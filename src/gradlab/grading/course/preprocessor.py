@@ -6,7 +6,8 @@ that a declared exercise scores (the course's exercises/ASSIGNMENT.py) gets a st
 words and an execute_result whose text/plain is the score as a plain float between 0 and the cell's points; an
 ordinary test cell gets the outputs a kernel would have given it (plain.py); every other code cell gets what it
 printed in the sandbox. nbgrader's SaveAutoGrades then reads them as usual. The results also go into the notebook's
-metadata ("gradlab"), where the class report reads them.
+metadata ("gradlab"), where the class report reads them, with the protections that held the submission in every
+run ("protections": {"in_force", "runs", "unreported"}).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Float, Integer, Unicode
 
 from ..declare import declarations
-from ..judging.grader import grade_notebook, result_summary
+from ..judging.grader import grade_notebook, protections_summary, result_summary
 from ..judging.notebook import is_test_cell
 from ..judging.plain import outputs as plain_outputs
 from ..sandbox.box import Limits
@@ -59,7 +60,7 @@ class GradeOutsideKernel(NbGraderPreprocessor):
                                            execution_count=count)]
             else:
                 cell.outputs = plain_outputs(graded.plain[grade_id], points, count)
-        nb.metadata["gradlab"] = {"results": result_summary(graded)}
+        nb.metadata["gradlab"] = {"results": result_summary(graded), "protections": protections_summary(graded)}
         return nb, resources
 
 

@@ -24,12 +24,38 @@ from ..sandbox.box import Limits, Sandbox
 
 @dataclass
 class Graded:
-    """What grading a notebook found: a result per declared test cell, an outcome per ordinary one, and what each
-    code cell printed (notebook index -> {stdout, stderr, truncated})."""
+    """What grading a notebook found: a result per declared test cell, an outcome per ordinary one, what each
+    code cell printed (notebook index -> {stdout, stderr, truncated}), and the protections that held it."""
 
     exercises: dict = field(default_factory=dict)  # grade_id -> ExerciseResult
     plain: dict = field(default_factory=dict)  # grade_id -> PlainTest
     printed: dict = field(default_factory=dict)
+    protections: dict = field(default_factory=lambda: {"in_force": [], "runs": 0, "unreported": 0})
+
+    def note(self, run, sandbox=()):
+        """Keep the protections every run of the submission reported in force, so that a fallback in any run shows.
+        A run whose child's own report did not come back (a sandbox that stopped answering, results discarded
+        because the submission broke the protocol) says nothing of the child's layers: it is counted apart.
+        sandbox: the protections the sandbox itself holds the submission with (Sandbox.protections())."""
+        held = self.protections
+        if not [p for p in run.protections if p not in sandbox]:
+            held["unreported"] += 1
+            return
+        held["in_force"] = list(run.protections) if not held["runs"] else [
+            p for p in held["in_force"] if p in run.protections]
+        held["runs"] += 1
+
+
+class _Noting:
+    """The submission's sandbox, with each run's protections noted in `graded`."""
+
+    def __init__(self, box, graded):
+        self.box, self.graded = box, graded
+
+    def run(self, job):
+        run = self.box.run(job)
+        self.graded.note(run, self.box.protections())
+        return run
 
 
 def grade_notebook(nb, declared, limits=Limits(), python=None, log=None, fork_server=True):
@@ -38,7 +64,8 @@ def grade_notebook(nb, declared, limits=Limits(), python=None, log=None, fork_se
     student = [cell for cell in cells if cell.test is None]
     graded = Graded()
     plain_ids = [grade_id for _, grade_id, _ in autograder_tests(nb) if grade_id not in declared]
-    with Sandbox(limits, python, fork_server, log=log) as box:  # one per submission: its runs share it
+    with Sandbox(limits, python, fork_server, log=log) as sandbox:  # one per submission: its runs share it
+        box = _Noting(sandbox, graded)
         capture = [not plain_ids]  # the first job records what the cells print, unless the plain tests' job will
         for cell, grade_id, points in autograder_tests(nb):
             exercise = declared.get(grade_id)
@@ -144,4 +171,11 @@ def result_summary(graded):
     return {grade_id: result.to_json() for grade_id, result in graded.exercises.items()}
 
 
-__all__ = ["ExerciseResult", "Graded", "PlainTest", "grade_notebook", "grade_exercise", "result_summary"]
+def protections_summary(graded):
+    """For the notebook's metadata: {"in_force": the protections every run reported, "runs": how many runs
+    reported them, "unreported": runs whose child's report did not come back}."""
+    return {key: (list(value) if isinstance(value, list) else value) for key, value in graded.protections.items()}
+
+
+__all__ = ["ExerciseResult", "Graded", "PlainTest", "grade_notebook", "grade_exercise", "protections_summary",
+           "result_summary"]

@@ -78,7 +78,9 @@ class Sandbox:
     when bubblewrap is missing (default: this module's logger)."""
 
     def __init__(self, limits=Limits(), python=None, fork_server=True, scratch_root=None, contained=None, log=None):
-        self.limits, self.python = limits, python or sys.executable
+        # Normalised: a path through ".." (python started as ../.venv/bin/python) names no file in bubblewrap,
+        # which binds the installation alone, so the sandbox would not start. Not resolved: a venv's python is a link.
+        self.limits, self.python = limits, os.path.normpath(os.path.abspath(python or sys.executable))
         self.fork_server, self.scratch_root, self.log = fork_server, scratch_root, log or _LOG
         if contained is None:
             contained, reason = bubblewrap.works(self.python, launch.CHILD, launch.PACKAGE)
