@@ -3,6 +3,7 @@
     cli.py             python -m gradlab.grading {demo, grade, verify, table}
     demo.py            every sample class graded in a copy of the course, next to the expected scores
     verify.py          an assignment's own tests, tested before release (the solution, and mutants of it)
+    table.py           the gradebook as a table, compared with a CSV of expected scores
     dashboard.py       GradingDashboard: grade a class from a notebook, with progress and the class report
     dashboard_view.py  the dashboard's tables and text
 

@@ -42,10 +42,13 @@ def _parser():
     verify.add_argument("assignment", help="the assignment, as in source/ASSIGNMENT/")
     verify.add_argument("--no-mutants", dest="mutate", action="store_false", help="only read and grade the solution")
 
-    table = commands.add_parser("table", help="print the gradebook of an assignment")
+    table = commands.add_parser("table", help="print the gradebook of an assignment (with --expected: exit 1 when a "
+                                              "score differs from the expected one)")
     table.add_argument("course")
     table.add_argument("assignment")
-    table.add_argument("--expected", default=None, help="a CSV of expected scores to compare with")
+    table.add_argument("--expected", default=None, help="a CSV of expected scores to compare with: a column student "
+                                                        "and one per test cell (its grade_id), as the sample classes' "
+                                                        "expected_scores.csv")
     table.add_argument("--db", metavar="URL", default=None, help="the gradebook (default: the course's)")
     return parser
 
@@ -92,13 +95,13 @@ def main(argv=None):
             print(f"  {student}: no feedback: {error.strip().splitlines()[-1] if error.strip() else 'failed'}")
         print(f"scores: {run.csv}" + (f"\nreport: {run.report}" if run.report else ""))
         return 1 if run.failed else 0
-    from ..course import nbgrader_calls
-    from ..gradebook.scores import read_expected, read_scores, render_table, table_rows
+    from .table import ExpectedScoresError, run_table
 
-    scores, points = read_scores(args.db or nbgrader_calls.default_db_url(args.course), args.assignment,
-                                 nbgrader_calls.course_id(args.course))
-    print(render_table(table_rows(scores, points, read_expected(args.expected) if args.expected else None)))
-    return 0
+    try:
+        return run_table(args.course, args.assignment, args.expected, args.db)
+    except ExpectedScoresError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
