@@ -52,6 +52,7 @@ def grade_notebook(nb, declared, limits=Limits(), python=None, log=None, fork_se
 
 
 _CASES = {}
+HINT_LENGTH = 200  # characters of a case's hint: a phrase in the feedback, not a paragraph
 
 
 def cases_of(exercise, hidden):
@@ -71,6 +72,9 @@ def checked_cases(exercise, cases):
         where = f"exercise {exercise.function}, case {k}"
         if not isinstance(case, Case):
             raise DeclarationError(f"{where} is a {type(case).__name__}, not a gradlab.grading.declare.Case")
+        if not isinstance(case.hint, str) or "\n" in case.hint or len(case.hint) > HINT_LENGTH:
+            raise DeclarationError(f"{where}: hint must be one line of text of at most {HINT_LENGTH} characters (it "
+                                   f"is shown in feedback); got {case.hint!r:.80}")
         for name, output in exercise.outputs.items():
             of = getattr(output, "of", None)
             if of is not None and of not in case.at:
