@@ -8,6 +8,7 @@
     credit.py        points per output, and the words of the feedback
     apart.py         keeping a checker's cases apart (cases that share an input never share a process)
     plain.py         ordinary test cells, run in the sandbox and scored by nbgrader as usual
+    cell_outputs.py  what a student's cell shows in the autograded notebook: what it printed, what it raised
     result.py        ExerciseResult: a score and the words that explain it
 
 May import: declare, sandbox, and gradlab's library (gradlab.check).
