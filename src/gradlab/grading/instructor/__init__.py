@@ -8,6 +8,7 @@
     table.py           the gradebook as a table, compared with a CSV of expected scores
     dashboard.py       GradingDashboard: grade a class from a notebook, with progress and the class report
     dashboard_view.py  the dashboard's tables and text
+    service_attempts.py  what learners submitted to the grading service, and which attempt counts
 
 May import: every other part.
 """
