@@ -24,6 +24,8 @@ import numpy as np
 SCHEMES = ("centred", "forward", "backward")
 ROUNDING_ULPS = 4  # how differently each float of a case is rounded to see how far the reference moves
 ROUNDING_DRAWS = 3
+REACH_SLACK = 3.0  # how much further than the farthest measured differences an answer may be and still read as them
+ROUNDED_SINGLE = 1e-5  # how far a gradient computed or stored in float32 may be from the exact one
 _REACHES = {}  # (id(exercise), id(case), output) -> (case, Reach): the cases live as long as the process
 
 
@@ -34,6 +36,7 @@ class Reach:
 
     closest: float  # the closest finite differences of the declared cost came, at any step
     step: float  # ... at this step
+    farthest: float  # the farthest they went, at any step and scheme measured
     scheme: str  # ... with this scheme (centred, forward, backward)
     honest: float  # how far an honest float64 backpropagation may be
     line: float  # an answer further than this from the exact gradient is finite differences (closest / margin)
@@ -100,15 +103,16 @@ def _measure(exercise, case, name):
     rule = exercise.difference_rule
     of = exercise.outputs[name].of
     right = _exact(exercise, case, name)
-    closest = (np.inf, 0.0, "")
+    closest, farthest = (np.inf, 0.0, ""), 0.0
     for step in steps_between(*rule.steps):
         for scheme, values in differences(lambda at: exercise.cost(at, case), case.at, of, step).items():
-            closest = min(closest, (distance(values, right), step, scheme))
+            gap = distance(values, right)
+            closest, farthest = min(closest, (gap, step, scheme)), max(farthest, gap)
     spread = _rounding_spread(exercise, case, name, right)
     # A reference that cannot take the case rounded differently says nothing of its conditioning: assume the worst
     # that honest_error allows, careless times over.
     honest = max(rule.honest_error, rule.careless * (rule.honest_error if spread is None else spread))
-    return Reach(closest[0], closest[1], closest[2], honest, closest[0] / rule.margin, right)
+    return Reach(closest[0], closest[1], farthest, closest[2], honest, closest[0] / rule.margin, right)
 
 
 def _rounding_spread(exercise, case, name, right):
@@ -149,3 +153,13 @@ def looks_like_differences(exercise, case, name, value):
     numbers, whatever dtype the child said) is as far from the exact gradient as differences are."""
     found = reach(exercise, case, name)
     return found.separates and distance(value, found.exact) > found.line
+
+
+def within_reach_of_differences(exercise, case, name, value):
+    """looks_like_differences, and no further from the exact gradient than differences at the steps measured go
+    (REACH_SLACK times), or than float32 puts a gradient: a gradient the check calls wrong is then told it looks
+    like differences, not given the check's diagnosis of a bug in its lines (the check, sharper than the steps a
+    student takes, calls differences and float32 rounding wrong on many cases)."""
+    found = reach(exercise, case, name)
+    return looks_like_differences(exercise, case, name, value) and distance(value, found.exact) <= max(
+        REACH_SLACK * found.farthest, ROUNDED_SINGLE)
