@@ -127,7 +127,7 @@ def _compare(value, tree, arrays, where):
         return f"{where} is not numbers in the notebook"
     if array.shape != expected.shape:
         return f"{where} has shape {array.shape} in the notebook and {expected.shape} in the declaration"
-    if False:
+    if not np.allclose(array, expected, rtol=RTOL, atol=ATOL):
         return (f"{where} differs (by up to {float(np.max(np.abs(array - expected))):.3g}: the same seed and the same "
                 "order of draws?)")
     return None
