@@ -91,3 +91,31 @@ def nbgrader_autograded(autograded_by_nbgrader):
     from nbgrader_course import ASSIGNMENT
 
     return autograded_by_nbgrader(ASSIGNMENT)
+
+
+@pytest.fixture(scope="session")
+def layers_course(tmp_path_factory, nbgrader_env):
+    """The shipped course with the layer assignments of tests/courses/layers, every assignment generated (copy it
+    before changing it)."""
+    from layers_course import new_layers_course
+
+    return new_layers_course(tmp_path_factory.mktemp("layers") / "course", nbgrader_env)
+
+
+@pytest.fixture(scope="session")
+def layers_autograded(layers_course, tmp_path_factory, nbgrader_env):
+    """assignment -> (a copy of the layers course where the finite-difference class of tests/differences_class.py
+    was submitted, then `nbgrader autograde` and `generate_feedback`; student -> expected scores), made when a test
+    first asks for that assignment."""
+    from layers_course import autograde
+
+    made = {}
+
+    def course_for(assignment):
+        if assignment not in made:
+            course = tmp_path_factory.mktemp(f"layers-{assignment}") / "course"
+            shutil.copytree(layers_course, course)
+            made[assignment] = (course, autograde(course, nbgrader_env, assignment))
+        return made[assignment]
+
+    return course_for

@@ -25,6 +25,13 @@ def graded(tmp_path_factory):
     return graded_attack_course(tmp_path_factory.mktemp("attacks"), env, {s: p for s, (p, _) in PLANS.items()})
 
 
+@pytest.fixture(scope="module")
+def graded_by_the_command(tmp_path_factory):
+    env = isolated_environment(str(tmp_path_factory.mktemp("jupyter")))
+    return graded_attack_course(tmp_path_factory.mktemp("attacks-command"), env,
+                                {s: p for s, (p, _) in PLANS.items()}, command=True)
+
+
 def feedback(course, student):
     return (course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
 
@@ -34,6 +41,20 @@ def test_every_attack_gets_the_score_a_sound_grader_gives(graded):
     assert scores == {student: expected for student, (_, expected) in PLANS.items()}
     # In nbgrader autograde, every layer this machine offers; sam's FIFO breaks every run's result protocol.
     assert_protected(graded, ASSIGNMENT, PLANS, discarded=["sam_fifo"])
+
+
+def test_the_grading_command_gives_every_attack_the_same_score(graded_by_the_command):
+    scores = read_scores(f"sqlite:///{graded_by_the_command}/gradebook.db", ASSIGNMENT, COURSE_ID)[0]
+    assert scores == {student: expected for student, (_, expected) in PLANS.items()}
+
+
+def test_differences_labelled_float32_are_told_they_look_like_differences(graded):
+    text = " ".join(html.unescape(feedback(graded, "xan_differences_saying_float32")).split())
+    assert "dW1, db1, dW2, db2, dW3, db3: each agrees with the exact gradient only as closely as finite differences " \
+           "do" in text and "rounded to float32" not in text
+    text = " ".join(html.unescape(feedback(graded, "wes_differences_as_float32")).split())
+    assert "each is float32: rounded to float32, a gradient is as far from the exact one as finite differences are" \
+           in text
 
 
 def test_a_broken_result_channel_is_explained_in_the_feedback(graded):

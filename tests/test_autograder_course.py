@@ -132,12 +132,15 @@ FEEDBACK = [
                                                      "this exercise asks for backpropagation"]),
     ("gradient_checking", "sam_names_errors", ["in a hidden case: raised an error (3 cases)",
                                                "dtheta has the wrong shape"]),
+    ("gradient_checking", "max_wrong_types", ["db2 is float32: rounded to float32, a gradient is as far from the exact "
+                                              "one as finite differences are", "compute it in float64"]),
     ("planar_classifier", "ben_tanh_derivative", ["dW1 WRONG, db1 WRONG, dW2 ok, db2 ok", "backward step of layer 1"]),
     ("planar_classifier", "cal_no_keepdims", ["db1 has shape (4,); it should have shape (4, 1)"]),
     ("planar_classifier", "dee_missing_1_over_m", ["dW2 is 3x too large, and m = 3: the 1/m is missing"]),
     ("planar_classifier", "fay_forgets_db2", ["db2 is missing from the returned dictionary"]),
     ("planar_classifier", "gus_hard_codes", ["dW1, db1, dW2: right in the case you can run, but not in one you have "
-                                             "not seen: each has the wrong shape"]),
+                                             "not seen (3 inputs, 5 hidden units, 7 examples; 2 inputs, 6 hidden "
+                                             "units, 10 examples): each has the wrong shape"]),
     ("planar_classifier", "ida_finite_differences", ["this exercise asks for backpropagation"]),
     ("softmax_regression", "ben_dW_without_mean", ["loss ok, dW WRONG", "dW is 5x too large"]),
     ("softmax_regression", "eli_returns_dW_transposed", ["dW has shape (3, 4); it should have shape (4, 3)"]),
@@ -147,8 +150,10 @@ FEEDBACK = [
     ("batch_normalization", "ben_direct_path_only", ["dx WRONG, dgamma ok, dbeta ok"]),
     ("batch_normalization", "dee_keepdims_dbeta", ["dbeta has shape (1, 3); it should have shape (3,)"]),
     ("batch_normalization", "fay_forgets_dbeta", ["returned a tuple of 2, not a tuple of 3 (dx, dgamma, dbeta)"]),
-    ("batch_normalization", "gus_finite_differences", ["dx, dgamma, dbeta: each agrees with the exact gradient only "
-                                                       "as closely as finite differences do"]),
+    ("batch_normalization", "gus_finite_differences", [
+        "dx agrees with the exact gradient only as closely as finite differences do",
+        "dgamma, dbeta: right in the case you can run, but not in one you have not seen (6 examples of 3 features, "
+        "beta shifted by 100000): each looks like finite differences, not backpropagation"]),
 ]
 
 

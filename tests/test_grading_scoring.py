@@ -110,12 +110,17 @@ def test_a_backprop_that_returns_no_dictionary_is_told_so():
     assert result.score == 0 and "returned a list, not a dictionary of dW1, db1" in result.text()
 
 
-def test_lists_and_float32_are_scored_by_their_numbers_with_a_remark():
+def test_lists_are_scored_by_their_numbers_and_float32_is_as_far_off_as_finite_differences():
+    # backward_propagation_n refuses finite differences: rounded to float32, a right gradient is as far from the
+    # exact one as differences are, so it earns nothing, and the feedback says to compute in float64.
     result = grade("backward_propagation_n", [("backward_propagation_n", "    gradients = {",
                                                "    db1 = db1.tolist()\n    dW2 = dW2.astype(np.float32)\n"
                                                "    gradients = {")])
-    assert result.score == 6
-    assert "db1 is a list" in result.text() and "dW2 is float32" in result.text()
+    assert result.score == 5 and "db1 ok" in result.summary and "dW2 WRONG" in result.summary
+    text = " ".join(result.text().split())
+    assert "db1 is a list" in text
+    assert "dW2 is float32: rounded to float32, a gradient is as far from the exact one as finite differences are" in text
+    assert "compute it in float64" in text
 
 
 @pytest.mark.parametrize("constant", ["0.0", "1.0", "1e-8", "np.float64(0.5)"])
@@ -253,3 +258,25 @@ def test_cases_that_share_an_input_never_share_a_process(grade_id):
         prints = [apart.fingerprints(cases[k]) for k in batch]
         assert all(not (a & b) for i, a in enumerate(prints) for b in prints[i + 1:])
     assert len(batches) < len(cases)  # and not a process per case
+
+
+def test_a_failed_hidden_case_is_named_by_its_hint_never_by_its_inputs():
+    from gradlab.grading.declare import Case, Exercise, Gradient
+    from gradlab.grading.judging.credit import score_exercise
+    from gradlab.grading.judging.judge import Mark
+
+    exercise = Exercise("conv", "(x)", lambda hidden: [], returns="tuple",
+                        outputs={"dx": Gradient("x"), "dw": Gradient("w")}, cost=lambda at, case: 0.0)
+    cases = [Case(visible=True, label="on conv_test_case()"), Case(hint="a stride of 2", data={"stride": 2}),
+             Case(hint="no padding"), Case()]
+    right, wrong = Mark(True, True), Mark(False, False, "dx is wrong", "dx wrong")
+    marks = [{"dx": right, "dw": right}, {"dx": wrong, "dw": right}, {"dx": right, "dw": right},
+             {"dx": wrong, "dw": right}]
+    text = " ".join(score_exercise(exercise, "test_conv", 2, cases, marks).text().split())
+    assert "right in the case you can run, but not in one you have not seen (a stride of 2): dx is wrong" in text
+    assert "no padding" not in text and "stride': 2" not in text
+    # a whole call that failed in a hidden case says where too
+    whole = Mark(False, False, "raised an error", "conv: raised an error", whole=True)
+    text = " ".join(score_exercise(exercise, "test_conv", 2, cases, [marks[0], {"dx": whole, "dw": whole}, marks[2],
+                                                                    marks[3]]).text().split())
+    assert "in a hidden case (a stride of 2): raised an error" in text

@@ -17,15 +17,16 @@ from ..declare import Case
 from ..sandbox.job import Call, Job
 from .judge import judge_case
 from .notebook import autograder_tests, code_cells, hidden_cases
-from .plain import PlainTest, run_plain_tests
+from .plain import DEAD, ENDED, PlainTest, run_plain_tests
 from .result import ExerciseResult
 from ..sandbox.box import Limits, Sandbox
 
 
 @dataclass
 class Graded:
-    """What grading a notebook found: a result per declared test cell, an outcome per ordinary one, what each
-    code cell printed (notebook index -> {stdout, stderr, truncated}), and the protections that held it."""
+    """What grading a notebook found: a result per declared test cell, an outcome per ordinary one, for each
+    student's code cell what it printed and the error it raised (notebook index -> {stdout, stderr, truncated,
+    error}), from a run of the notebook's cells that holds no hidden data, and the protections that held it."""
 
     exercises: dict = field(default_factory=dict)  # grade_id -> ExerciseResult
     plain: dict = field(default_factory=dict)  # grade_id -> PlainTest
@@ -66,19 +67,23 @@ def grade_notebook(nb, declared, limits=Limits(), python=None, log=None, fork_se
     plain_ids = [grade_id for _, grade_id, _ in autograder_tests(nb) if grade_id not in declared]
     with Sandbox(limits, python, fork_server, log=log) as sandbox:  # one per submission: its runs share it
         box = _Noting(sandbox, graded)
-        capture = [not plain_ids]  # the first job records what the cells print, unless the plain tests' job will
+        # The student's cells and the ordinary test cells, in notebook order, with no call of a declared exercise:
+        # what this run printed and raised is what the autograded notebook shows, since no hidden case's inputs
+        # were ever in its process.
+        graded.plain, graded.printed = run_plain_tests(box, cells, plain_ids, log)
         for cell, grade_id, points in autograder_tests(nb):
             exercise = declared.get(grade_id)
             if exercise is not None:
-                graded.exercises[grade_id] = grade_exercise(box, exercise, grade_id, points, student,
-                                                            hidden_cases(cell.get("source", "")), log, capture, graded)
-        if plain_ids:
-            graded.plain, printed = run_plain_tests(box, cells, plain_ids, log)
-            graded.printed.update(printed)
+                result = grade_exercise(box, exercise, grade_id, points, student, hidden_cases(cell.get("source", "")),
+                                        log)
+                if result.score < result.points:  # the cells that raised, from the run without hidden data
+                    result.details += cell_failure_lines(graded.printed, student)
+                graded.exercises[grade_id] = result
     return graded
 
 
 _CASES = {}
+HINT_LENGTH = 200  # characters of a case's hint: a phrase in the feedback, not a paragraph
 
 
 def cases_of(exercise, hidden):
@@ -98,6 +103,9 @@ def checked_cases(exercise, cases):
         where = f"exercise {exercise.function}, case {k}"
         if not isinstance(case, Case):
             raise DeclarationError(f"{where} is a {type(case).__name__}, not a gradlab.grading.declare.Case")
+        if not isinstance(case.hint, str) or "\n" in case.hint or len(case.hint) > HINT_LENGTH:
+            raise DeclarationError(f"{where}: hint must be one line of text of at most {HINT_LENGTH} characters (it "
+                                   f"is shown in feedback); got {case.hint!r:.80}")
         for name, output in exercise.outputs.items():
             of = getattr(output, "of", None)
             if of is not None and of not in case.at:
@@ -108,7 +116,7 @@ def checked_cases(exercise, cases):
     return cases
 
 
-def grade_exercise(box, exercise, grade_id, points, student, hidden, log=None, capture=(False,), graded=None):
+def grade_exercise(box, exercise, grade_id, points, student, hidden, log=None):
     """Run and judge one declared exercise; student: the submission's code cells (notebook.CodeCell)."""
     cases = cases_of(exercise, hidden)
     calls = [Call(exercise.function, case.args, case.kwargs, case.given_sources()) for case in cases]
@@ -120,49 +128,34 @@ def grade_exercise(box, exercise, grade_id, points, student, hidden, log=None, c
             for k in batch:  # one endless loop costs one call's budget, not one per batch
                 found[k] = ({"status": "skipped"}, {}, next(f[2] for f in found if f is not None))
             continue
-        run = _run(box, Job(cells, [calls[k] for k in batch], capture[0]), capture, graded, student)
+        run = box.run(Job(cells, [calls[k] for k in batch]))
         for position, k in enumerate(batch):
             found[k] = (run.records[position], run.arrays[position], run)
     marks = [judge_case(exercise, case, record, arrays, run) for case, (record, arrays, run) in zip(cases, found)]
     result = score_exercise(exercise, grade_id, points, cases, marks)
     if log:
         log.debug("%s: %s", exercise.function, "; ".join(run.ending or "finished" for _, _, run in found[:1]))
-    if result.score < result.points:
-        result.details += cell_failure_lines(found[0][2].cell_failures, student)
     return result
 
 
-def _run(box, job, capture, graded, student):
-    run = box.run(job)
-    if capture[0] and graded is not None:
-        capture[0] = False
-        graded.printed.update(printed_by_cell(run, student))
-    return run
-
-
-def printed_by_cell(run, cells):
-    """notebook index -> what the cell printed, for a run of `cells` (notebook.CodeCell, in the job's order)."""
-    found = {}
-    for output in run.cell_outputs:
-        number = output.get("cell")
-        if isinstance(number, int) and 1 <= number <= len(cells) and (output.get("stdout") or output.get("stderr")):
-            found[cells[number - 1].index] = output
-    return found
-
-
-def cell_failure_lines(failures, cells):
-    """Cells that raised when the notebook ran outside the kernel: often the reason an exercise failed."""
+def cell_failure_lines(printed, cells):
+    """Cells that raised when the notebook ran outside the kernel: often the reason an exercise failed. printed: what
+    each cell showed in the run without hidden data (notebook index -> {..., error})."""
     lines = []
-    for failure in failures[:5]:
-        number = failure.get("cell")
-        if not isinstance(number, int) or not 1 <= number <= len(cells):
+    for cell in cells:
+        error = (printed.get(cell.index) or {}).get("error")
+        if not error or len(lines) == 5:
             continue
-        error, message = str(failure.get("error", ""))[:80], str(failure.get("message", ""))[:300]
-        what = "ran past its time limit" if error == "TimeBudgetExceeded" else f"raised {error}" + (
-            f": {message}" if message else "")
-        if error == "PermissionError":
+        name, message = error["ename"], error["evalue"][:300]
+        if name == "TimeoutError":
+            what = "ran past its time limit"
+        elif name == DEAD:
+            what = message.replace(ENDED, "", 1)
+        else:
+            what = f"raised {name}" + (f": {message}" if message else "")
+        if name == "PermissionError":
             what += " (graded code may not read files or use the network)"
-        lines.append(f"when your notebook ran outside your kernel, the code cell {cells[number - 1].label} {what}")
+        lines.append(f"when your notebook ran outside your kernel, the code cell {cell.label} {what}")
     return lines
 
 

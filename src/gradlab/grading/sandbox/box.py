@@ -60,7 +60,7 @@ class ChildRun:
     finished: bool  # reached the end of every call
     ending: str  # how the process ended, in words ("" when it finished)
     protections: list = field(default_factory=list)
-    cell_failures: list = field(default_factory=list)  # [{cell, error, message}] as the child reported them
+    cell_failures: list = field(default_factory=list)  # [{cell, error, message, frames, more}] as the child said
     cell_outputs: list = field(default_factory=list)  # [{cell, stdout, stderr, truncated}] when the job captured them
     tests: list = field(default_factory=list)  # [{test, status, error, message, stdout, stderr, value}] of test cells
     at_cell: int = 0  # the last cell the child started (counting from 1): where a run that ended early was
