@@ -27,8 +27,8 @@ demo: $(STAMP)  ## the main job, headless: grade the sample classes with nbgrade
 report-demo: $(STAMP)  ## the course's network with its planted bugs: the report gradlab prints
 	$(BIN)/python -m gradlab
 
-test: $(STAMP)  ## the whole test suite
-	$(BIN)/python -m pytest
+test: $(STAMP)  ## the whole test suite (the 25 slowest steps listed at the end: where the suite's time goes)
+	$(BIN)/python -m pytest --durations=25
 
 # The everyday lane: the library (unit and property tests), the lessons executed headless in real kernels and the
 # widgets driven from Python, and the grading engine's unit tests; no browser, no class graded end to end.
