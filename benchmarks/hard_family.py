@@ -1,6 +1,7 @@
 """Benchmark: right answers on the harder family (tests/hard_family.py), gradlab beside two fixed rules.
 
-    python benchmarks/hard_family.py
+    python benchmarks/hard_family.py          # right answers (below)
+    python benchmarks/hard_family.py --bars   # how wide the error bars are, and what makes them so
 
 Each case of the family is checked with its correct gradient, with each of its realistic bugs as written, and
 with each bug scaled to twice the resolution gradlab's full check of the correct gradient states. A right answer:
@@ -15,6 +16,14 @@ The rules beside it, both on every component:
   |numerical|, atol = 1e-5, rtol = 1e-3.
 gradlab runs with its defaults (float32 at its own epsilon, 1e-2); sampled mode takes 6 components per
 parameter, directional mode 3 directions. The rules see only full checks, so their columns count those items.
+
+--bars: for each correct gradient of this family (every mode) and of the older one (tests/test_verdicts.py: the
+course's network and forward, the reference network at seeded points, 3,121 components), the stated resolution over
+the check's real numerical error (the largest |centred difference - exact derivative| over its judged rows; exact:
+autograd here, the reference backward there), what the widest error bar is made of, how the round-off actually
+found compares with the noise measured, and the largest correct gap in standard deviations of the measured
+round-off (what the bar's multiple, errorbar.NOISE_SIGMAS = 7, must stay above). Then the same checks, and costs
+whose round-off is normal noise of known size over 1,000 and 10,000 components, with that multiple lowered.
 """
 from __future__ import annotations
 
@@ -24,9 +33,12 @@ from pathlib import Path
 
 import numpy as np
 
+import gradlab
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import hard_family as F  # noqa: E402
+from bar_makeup import gaussian_round_off, makeup, old_family, round_off_found, with_noise_sigmas  # noqa: E402
 
 COURSE_EPSILON, COURSE_THRESHOLD = 1e-7, 2e-7
 TORCH_EPS, TORCH_ATOL, TORCH_RTOL = 1e-6, 1e-5, 1e-3
@@ -126,5 +138,71 @@ def main():
           f" from {sharpness.min():.1f} to {sharpness.max():.1f}; a gap above one error bar (half of it) fails.")
 
 
+def hard_checks(seeds=(0,)):
+    """(family, label, mode, seed, cost, parameters, gradients, exact, options) for the correct gradients."""
+    for case in F.CASES:
+        model = case.build()
+        exact = F.exact_gradient(case, model)
+        exact = {"d" + name: np.asarray(value, dtype=np.float64) for name, value in exact.items()}
+        for mode in F.MODES:
+            for seed in seeds:
+                yield ("harder", case.label, mode, seed, model.cost, model.parameters, F.correct_gradients(case, model),
+                       exact, dict(epsilon=case.epsilon, mode=mode, **F.MODES[mode]))
+
+
+def older_checks(seeds=(0,)):
+    for label, cost, parameters, gradients, examples in old_family():
+        for seed in seeds:
+            yield "older", label, "full", seed, cost, parameters, gradients, gradients, dict(examples=examples)
+
+
+def check(item):
+    _, _, _, seed, cost, parameters, gradients, _, options = item
+    return gradlab.gradient_check(cost, parameters, gradients, seed=seed, workers=1, **options)
+
+
+def bars():
+    print("| family | case | mode | rows | resolution / real error | widest bar: round-off, step, backprop, "
+          "measured again, truncation (%) | round-off found / measured | largest correct gap (sigmas) |")
+    print("|---|---|---|---|---|---|---|---|")
+    ratios = {"harder": [], "older": []}
+    for item in list(hard_checks()) + list(older_checks()):
+        family, label, mode, _, cost, parameters, gradients, exact, _ = item
+        report = check(item)
+        shares = makeup(report, cost, parameters, gradients)
+        found, largest = round_off_found(report, exact)
+        real = F.real_error(report, {k[1:]: v for k, v in exact.items()})
+        ratio = report.resolution / real if report.passed and real > 0 else float("nan")
+        if np.isfinite(ratio):
+            ratios[family].append(ratio)
+        print(f"| {family} | {label} | {mode} | {int(report.measurements.judged.sum())} | "
+              + (f"{ratio:.1f}" if np.isfinite(ratio) else report.outcome)
+              + f" | {', '.join(f'{100 * x:.0f}' for x in shares)} | {found:.2f} | {largest:.1f} |")
+    for family, values in ratios.items():
+        print(f"\n{family} family, {len(values)} passing checks of a correct gradient: resolution / real error median "
+              f"{np.median(values):.1f}, from {np.min(values):.1f} to {np.max(values):.1f}")
+    print("\n| round-off multiple | harder: median (max) resolution / real error | older: median (max) | "
+          "false FAILs, harder (3 seeds x 3 modes) | older | normal round-off, 1,000 components (5 seeds) "
+          "| 10,000 components (5 seeds) |")
+    print("|---|---|---|---|---|---|---|")
+    items = list(hard_checks((0, 1, 2))) + list(older_checks())
+    for sigmas in (7, 5, 4, 3.2):
+        with with_noise_sigmas(sigmas):
+            ratios, fails = {"harder": [], "older": []}, {"harder": 0, "older": 0}
+            for item in items:
+                report = check(item)
+                fails[item[0]] += bool(report.failing)
+                if item[3] == 0 and report.passed:
+                    real = F.real_error(report, {k[1:]: v for k, v in item[7].items()})
+                    ratios[item[0]].append(report.resolution / real)
+            normal = [sum(bool(gradlab.gradient_check(*gaussian_round_off(n, seed), seed=seed, workers=1).failing)
+                          for seed in range(5)) for n in (1000, 10_000)]
+        print(f"| {sigmas:g} | {np.median(ratios['harder']):.1f} ({np.max(ratios['harder']):.1f}) | "
+              f"{np.median(ratios['older']):.1f} ({np.max(ratios['older']):.1f}) | {fails['harder']} | "
+              f"{fails['older']} | {normal[0]} | {normal[1]} |")
+
+
 if __name__ == "__main__":
-    main()
+    started = time.perf_counter()
+    bars() if "--bars" in sys.argv[1:] else main()
+    print(f"\n{time.perf_counter() - started:.0f} s")

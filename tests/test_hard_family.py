@@ -21,8 +21,12 @@ BUGS = [pytest.param(case, bug, id=f"{case.label}-{bug}".replace(" ", "_"))
         for case in F.CASES for bug in case.build().bugs]
 # The stated resolution (twice the largest error bar) over the check's real numerical error (the largest
 # |centred difference - exact value| over its rows). Over this family it is 3.6 to 23 times, 8.7 at the median; the
-# decision itself (a gap above one bar) resolves bugs of about half that plus one real error.
+# decision itself (a gap above one bar) resolves bugs of about half that plus one real error. The bar is 7 standard
+# deviations of measured round-off and the resolution two bars, against a real error of 2 to 3 standard deviations
+# over tens of rows: a median of 4 would need a bar of 3.2 that fails correct gradients (benchmarks/hard_family.py
+# --bars), so the median is held where it is.
 RESOLUTION_LIMIT = 30
+MEDIAN_LIMIT = 10
 
 
 def test_the_family_covers_what_it_claims():
@@ -87,3 +91,18 @@ def test_a_bug_just_above_the_stated_resolution_fails_and_is_named(case, bug, mo
     gradients, _ = found
     report = F.check(case, mode, gradients, model)
     assert report.failing and set(report.failing) <= F.affected(case, bug, model), str(report)
+
+
+def test_the_median_resolution_over_the_family_is_within_ten_real_errors():
+    """Over every passing check of a correct gradient (each case, each mode), the stated resolution over the real
+    numerical error has its median at most MEDIAN_LIMIT: a property of the method (no timing in it)."""
+    ratios = []
+    for case in F.CASES:
+        model = case.build()
+        exact = F.exact_gradient(case, model)
+        for mode in MODES:
+            report = F.check(case, mode, F.correct_gradients(case, model), model)
+            if report.passed:
+                ratios.append(report.resolution / F.real_error(report, exact))
+    assert len(ratios) >= 30, len(ratios)
+    assert np.median(ratios) <= MEDIAN_LIMIT, (np.median(ratios), sorted(ratios))

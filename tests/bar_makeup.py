@@ -1,0 +1,111 @@
+"""What a check's error bars are made of, against the round-off its centred differences really carry: for
+benchmarks/hard_family.py --bars. Also the older family of correct gradients (tests/test_verdicts.py's networks) at
+seeded points, and costs whose round-off is normal noise of a known size."""
+import hashlib
+from contextlib import contextmanager
+
+import numpy as np
+
+from gradlab import course, errorbar, models
+from gradlab.target import CheckTarget
+
+
+def makeup(report, cost, parameters, gradients):
+    """Shares of the widest judged bar: (round-off, the step's rounding, the backprop's rounding, measured again
+    (Richardson's bar), truncation added to a row not measured again)."""
+    m = report.measurements
+    target = CheckTarget(cost, parameters, gradients)
+    try:
+        gradient_eps = float(np.finfo(target.gradient_dtype).eps)
+        first, _, rest = errorbar.base_bars(target, m, report.noise, report.epsilon, gradient_eps)
+    finally:
+        target.restore()
+    row = np.flatnonzero(m.judged)[np.argmax(m.bar[m.judged])]
+    analytic = errorbar.ANALYTIC_EPS * gradient_eps * abs(m.analytic[row])
+    step = rest[row] - analytic
+    if np.isfinite(m.extrapolated[row]):
+        parts = (0.0, step, analytic, m.bar[row] - rest[row], 0.0)
+    else:
+        parts = (first[row] - rest[row], step, analytic, 0.0, m.bar[row] - first[row])
+    return np.array(parts) / m.bar[row]
+
+
+def round_off_found(report, exact):
+    """(the round-off the centred differences carry over the one measured, as a root mean square over the judged
+    rows; the largest |D - exact| in standard deviations of the measured round-off). exact: {"dW": ...}."""
+    m = report.measurements
+    flat = np.concatenate([np.asarray(exact["d" + name], dtype=np.float64).reshape(-1) for name in report.layout.names])
+    truth = np.array([flat[p] if p >= 0 else np.nan for p in m.position])
+    if np.any(m.position < 0):  # directions: the exact gradient projected on each
+        from hard_family import on_rows
+        truth = on_rows(report, {name: exact["d" + name] for name in report.layout.names})
+    sigma = np.array([report.noise.of(int(k)) for k in m.parameter])
+    found = np.abs(m.numerical - truth)[m.judged] / errorbar.round_off(sigma, report.epsilon)[m.judged]
+    return float(np.sqrt(np.mean(found ** 2))), float(np.max(found))
+
+
+@contextmanager
+def with_noise_sigmas(sigmas):
+    """The bar's multiple of round-off set to `sigmas` for a while (to show what a smaller one would do)."""
+    kept = errorbar.NOISE_SIGMAS
+    errorbar.NOISE_SIGMAS = sigmas
+    try:
+        yield
+    finally:
+        errorbar.NOISE_SIGMAS = kept
+
+
+def _away_from_kinks(parameters, seed):
+    rng = np.random.default_rng([seed, 1])
+    return {k: v + 0.1 * rng.standard_normal(v.shape) if k.startswith("b") else v for k, v in parameters.items()}
+
+
+def _entry(label, forward, backward, X, Y, parameters):
+    gradients = backward(X, Y, forward(X, Y, parameters)[1])
+    return label, (lambda p: forward(X, Y, p)[0]), parameters, gradients, X.shape[1]
+
+
+def old_family(networks=12, course_points=6):
+    """(label, cost, parameters, gradients, m): tests/test_verdicts.py's correct backprops at seeded points."""
+    X, Y, p = course.course_test_case()
+    yield _entry("course's test case", course.forward_propagation_n, course.backward_propagation_n, X, Y, p)
+    rng = np.random.default_rng(2026)
+    for _ in range(networks):
+        depth = int(rng.integers(1, 4))
+        dims = (int(rng.integers(2, 7)),) + tuple(int(rng.integers(2, 8)) for _ in range(depth)) + (1,)
+        activation, lambd = str(rng.choice(models.ACTIVATIONS)), float(rng.choice([0.0, 0.7]))
+        steps, init = int(rng.choice([0, 25, 100, 400, 2000])), str(rng.choice(models.INITS))
+        m, seed = int(rng.integers(3, 17)), int(rng.integers(0, 10_000))
+        X, Y = models.make_dataset(dims[0], m, seed=seed)
+        p = _away_from_kinks(models.initialize_parameters(dims, init=init, seed=seed, scale=0.3), seed)
+        if steps:
+            p, _ = models.train(X, Y, p, learning_rate=0.5, num_iterations=steps, activation=activation, lambd=lambd)
+
+        def forward(X, Y, q, a=activation, l=lambd):
+            return models.forward(X, Y, q, activation=a, lambd=l)
+
+        yield _entry(f"{activation} {dims}, m {m}, {steps} steps", forward, models.backward, X, Y, p)
+    for _ in range(course_points):
+        seed, m, steps = int(rng.integers(0, 10_000)), int(rng.integers(3, 10)), int(rng.choice([0, 50, 300]))
+        X, Y = models.make_dataset(4, m, seed=seed)
+        p = _away_from_kinks(models.initialize_parameters((4, 5, 3, 1), init="he", seed=seed), seed)
+        if steps:
+            p, _ = models.train(X, Y, p, learning_rate=0.3, num_iterations=steps)
+        yield _entry(f"course's forward, m {m}, {steps} steps", course.forward_propagation_n,
+                     course.backward_propagation_n, X, Y, p)
+    X, Y = models.make_dataset(20, 16, seed=0)
+    p = _away_from_kinks(models.initialize_parameters((20, 60, 30, 1), init="he", seed=0), 0)
+    yield _entry("relu (20, 60, 30, 1): 3,121 components", models.forward, models.backward, X, Y, p)
+
+
+def _normal_noise(theta, size):
+    digest = hashlib.blake2b(np.ascontiguousarray(theta, dtype=np.float64).tobytes(), digest_size=8).digest()
+    return size * np.random.default_rng(int.from_bytes(digest, "little")).standard_normal()
+
+
+def gaussian_round_off(n, seed, size=1e-10):
+    """(cost, theta, exact gradient): 0.5 sum(a theta^2) + 3 plus normal noise of standard deviation `size` that is
+    a function of the point (round-off of many terms looks so)."""
+    rng = np.random.default_rng(seed)
+    a, theta = rng.uniform(0.5, 2.0, n), rng.standard_normal(n)
+    return (lambda t: float(0.5 * np.sum(a * t ** 2) + 3.0 + _normal_noise(t, size))), theta, a * theta
