@@ -231,3 +231,44 @@ def test_a_parameter_whose_gradient_is_below_a_tenth_of_its_bar_is_unresolved_no
     # at a larger epsilon the bar shrinks below the gradient, and the same bug fails
     report = gradlab.gradient_check(cost, parameters, dict(right, ds=2 * right["ds"]), epsilon=1e-3)
     assert report.failing == ["s"]
+
+
+def curvature_and_corner(corner):
+    """J = sum(c theta^2) / 2 over theta[1:] plus corner |theta_0| at theta_0 = 0: a kink of jump 2 corner there,
+    with no curvature beside it; curvature c elsewhere."""
+    rng = np.random.default_rng(5)
+    c, theta = rng.uniform(0.5, 2.0, 10), rng.uniform(0.5, 1.5, 10)
+    theta[0], c[0] = 0.0, 0.0
+
+    def cost(t):
+        return float(0.5 * np.sum(c * t ** 2) + corner * abs(t[0]))
+
+    return cost, theta, c * theta + np.where(np.arange(10) == 0, corner, 0.0), c
+
+
+def test_a_smooth_bug_the_size_of_the_curvature_is_not_read_as_a_kink():
+    """A bug of exactly f'' epsilon / 2 puts the backprop value on a one-sided difference, as at a kink too small for
+    the fourth differences to show; 11 bars above its bar (5.6 times the stated resolution), it once read as a
+    kink, and its parameter as ok. At 2 epsilon that side's difference moves on by f'' epsilon; a kink's stays."""
+    cost, theta, gradient, c = curvature_and_corner(0.0)
+    epsilon = 3e-7
+    wrong = gradient.copy()
+    wrong[4] += c[4] * epsilon / 2
+    report = gradlab.gradient_check(cost, theta, wrong, epsilon=epsilon)
+    row = report.measurements.select(report.measurements.position == 4)
+    assert abs(row.analytic[0] - row.right[0]) < 0.25 * abs(wrong[4] - gradient[4])  # on the one-sided difference
+    stated = gradlab.gradient_check(cost, theta, gradient, epsilon=epsilon).resolution  # the correct gradient's
+    assert abs(wrong[4] - gradient[4]) > 5 * stated
+    assert not report.measurements.kink.any() and report.failing == ["theta"], str(report)
+    assert report.worst(1)[0].index == (4,)
+
+
+def test_a_kink_too_small_for_the_fourth_differences_is_still_set_aside():
+    """A corner of slope +/- 1e-7 at theta_0 = 0: its fourth differences stay under round-off, its gap (1e-7, the
+    backprop taking the right slope) stands above the bar, and the right one-sided difference is the backprop value at
+    epsilon and at 2 epsilon alike: a kink, left out; the rest passes."""
+    cost, theta, gradient, _ = curvature_and_corner(1e-7)
+    report = gradlab.gradient_check(cost, theta, gradient)
+    m = report.measurements
+    assert m.gap[0] > m.bar[0] or m.kink[0]
+    assert list(np.flatnonzero(m.kink)) == [0] and report.passed, str(report)

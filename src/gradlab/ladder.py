@@ -11,7 +11,8 @@ within epsilon and the row is set aside. A smooth bug is never read as one, howe
 at 1e-2): its one-sided differences may disagree by f'' epsilon, more than its gap, but that disagreement
 shrinks with the step, and a kink's does not. Where the jump is too small for the fourth differences to show
 above round-off, a component is a kink only when its backprop value matches one one-sided difference, as
-backprop's slope of one side does.
+backprop's slope of one side does, and still matches that side's difference at 2 epsilon: a smooth bug of
+f'' epsilon / 2 matches one at epsilon by coincidence, and that side moves on by the whole gap at 2 epsilon.
 
 Truncation. D(h) = f' + c h**2 + ...: Richardson's (4 D(epsilon) - D(2 epsilon)) / 3 is free of the h**2 term,
 with 1.34 times the round-off of D(epsilon) (from epsilon / 2 it would carry 2.69 times: the larger step is
@@ -104,7 +105,8 @@ def read(ladder, rows, row, sigma, epsilon, cost_at_theta, sigmas, gradient):
         could_show = False
         if abs(fourth_half) > sigmas * sigma * np.sqrt(70.0) + slack_half and rows.position[row] < 0:
             return Reading(kink=True)
-    if not could_show and rows.position[row] >= 0 and _one_sided(rows, row, gap, jump):
+    if not could_show and rows.position[row] >= 0 and _one_sided(rows, row, gap, jump) and (
+            not has_double or _same_side_at_double(ladder, rows, row, gap, sigma * sigmas, e, cost_at_theta, gradient)):
         return Reading(kink=True)
     return _richardson(rows, row, ladder, sigma, e, sigmas, has_double)
 
@@ -114,6 +116,19 @@ def _one_sided(rows, row, gap, jump):
     a = rows.analytic[row]
     one_side = min(abs(a - rows.left[row]), abs(a - rows.right[row]))
     return bool(jump >= gap and one_side <= ONE_SIDE * gap)
+
+
+def _same_side_at_double(ladder, rows, row, gap, spread, e, cost_at_theta, gradient):
+    """At a kink, backprop's value is one side's slope, and that side's one-sided difference stays near it at
+    2 epsilon (curvature moves it by f'' epsilon at most, twice what it may at epsilon). A smooth bug whose size
+    happens to be f'' epsilon / 2 matches a one-sided difference at epsilon (a bug just above the bar once read as
+    a kink, and its parameter as ok); at 2 epsilon that side has moved on by f'' epsilon, the whole gap.
+    spread: the bar's multiple of the cost's noise."""
+    a = rows.analytic[row]
+    matched_right = abs(a - rows.right[row]) <= abs(a - rows.left[row])
+    side = (ladder.double[0] - cost_at_theta if matched_right else cost_at_theta - ladder.double[1]) / (2 * e)
+    noise = spread * np.sqrt(2.0) / (2 * e) + gradient * ladder.off[2] / (2 * e)
+    return bool(abs(a - side) <= ONE_SIDE * gap + noise)
 
 
 def _richardson(rows, row, ladder, sigma, e, sigmas, has_double):
