@@ -34,6 +34,7 @@ ONE_SIDE = 0.25  # a backprop value this close (a share of the gap) to a one-sid
 # the fourth differences' weights, and how a kink of jump s shows in their comparison (-s h + 2 s h / 16)
 WEIGHTS = np.array([1.0, 4.0, 6.0, 4.0, 1.0])
 KINK_SHOWS = 1.0 - 2.0 / 16.0 - SMOOTH_SLACK * 2.0 / 16.0
+AGAIN = np.sqrt(16.25) / 3  # Richardson's value from epsilon and 2 epsilon: this many times D(epsilon)'s round-off
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ def _richardson(rows, row, ladder, sigma, e, sigmas, has_double):
     truncation = abs(d_double - d_one) / 3
     apart = abs(from_half - from_double)  # round-off sqrt(64 + 25 + 1 / 4) / 3 sigma_d
     if apart <= sigmas * np.sqrt(89.25) / 3 * sigma_d + HIGHER_ORDER * truncation:
-        return Reading(False, from_double, sigmas * np.sqrt(16.25) / 3 * sigma_d + HIGHER_ORDER * truncation,
+        return Reading(False, from_double, sigmas * AGAIN * sigma_d + HIGHER_ORDER * truncation,
                        truncation)
     # not smooth at this scale: the value from the smaller steps, with a bar that reaches the other one
     return Reading(False, from_half, sigmas * np.sqrt(65.0) / 3 * sigma_d + apart, max(truncation, apart))
