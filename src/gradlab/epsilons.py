@@ -19,7 +19,7 @@ class EpsilonRow:
     epsilon: float
     outcome: str  # passed / FAILED / unresolved / meaningless
     difference: float  # the course's relative difference
-    resolution: float  # the largest error bar: an entry off by more than this would show
+    resolution: float  # an entry off by more than this would show (GradCheckReport.resolution)
     relative_resolution: float  # the same, as a share of the gradient's largest entry
 
 
