@@ -204,6 +204,9 @@ def bars():
 
 
 if __name__ == "__main__":
-    started = time.perf_counter()
-    bars() if "--bars" in sys.argv[1:] else main()
-    print(f"\n{time.perf_counter() - started:.0f} s")
+    if "--bars" in sys.argv[1:]:
+        started = time.perf_counter()
+        bars()
+        print(f"\n{time.perf_counter() - started:.0f} s")
+    else:
+        main()
