@@ -57,9 +57,47 @@ ATTACKS = {
     "markup": "raise ValueError('<img src=x onerror=\"window.gradlabPwned = 3\"><script>window.gradlabPwned = 4</script>')\n",
 }
 
+# What one run of a submission could leave for the next (a checker remembering the cases it has seen): each pair
+# leaves something, then looks for it in the next run. OBSERVED: how many were made, then how many were found.
+_IPC = _NAME + "_libc.shmget.restype = _libc.msgget.restype = _libc.semget.restype = ctypes.c_int\nNEW = 0o1000 | 0o600\n"
+_KEYS = _NAME + "_libc.syscall.restype = ctypes.c_long\nRINGS = (-3, -4, -5)  # session, user, user-session\n"
+_PLACES = ("import os, sys\nframe = sys._getframe()\nwhile not isinstance(frame.f_locals.get('out'), str):\n"
+           "    frame = frame.f_back\nout = frame.f_locals['out']\nhere = os.getcwd()\n"
+           "places = {here, os.path.expanduser('~'), os.environ.get('TMPDIR', '/tmp'), '/tmp', '/dev/shm', '/var/tmp',\n"
+           "          '/scratch', '/results', out, os.path.dirname(out), os.path.dirname(here)}\n")
+_LEAVE_FILES = ("OBSERVED = 0\nfor place in places:\n    try:\n        open(os.path.join(place, 'MARKER'), 'w').write('seen')\n"
+                "        OBSERVED += 1\n    except OSError:\n        pass\n")
+_FIND_FILES = ("OBSERVED = sum(os.path.exists(os.path.join(place, 'MARKER')) for place in places)\n"
+               "OBSERVED += sum(len(files) for _, _, files in os.walk(here)) - 2  # beyond job.json and inputs.npz\n")
+# A process that outlives the run, holding an abstract unix socket (reachable from the same network namespace).
+_LEAVE_PROCESS = (_NAME + "import os, socket, time\nr, w = os.pipe()\nif os.fork() == 0:\n    os.setsid()\n"
+                  "    if os.fork() == 0:\n        _libc.prctl(15, b'MARKER', 0, 0, 0)\n"
+                  "        held = socket.socket(socket.AF_UNIX)\n        held.bind(b'\\0MARKER')\n        held.listen()\n"
+                  "        os.write(w, b'1')\n        time.sleep(600)\n    os._exit(0)\nOBSERVED = len(os.read(r, 1))\n")
+_FIND_PROCESS = ("import socket\nOBSERVED = 0\ntry:\n    socket.socket(socket.AF_UNIX).connect(b'\\0MARKER')\n"
+                 "    OBSERVED = 1\nexcept OSError:\n    pass\n")
+BETWEEN_RUNS = {
+    "ipc": (_IPC + "OBSERVED = sum(made >= 0 for made in (_libc.shmget(KEY, 4096, NEW), _libc.msgget(KEY, NEW),\n"
+                   "                                     _libc.semget(KEY, 1, NEW)))\n",
+            _IPC + "OBSERVED = sum(found >= 0 for found in (_libc.shmget(KEY, 0, 0), _libc.msgget(KEY, 0),\n"
+                   "                                       _libc.semget(KEY, 0, 0)))\n"),
+    # add_key (248) and keyctl(KEYCTL_SEARCH = 10) (250), by their x86-64 numbers
+    "keys": (_KEYS + "OBSERVED = sum(_libc.syscall(248, b'user', b'MARKER', b'seen', 4, ctypes.c_int(r)) > 0 for r in RINGS)\n",
+             _KEYS + "OBSERVED = sum(_libc.syscall(250, 10, ctypes.c_int(r), b'user', b'MARKER', 0) > 0 for r in RINGS)\n"),
+    "files": (_PLACES + _LEAVE_FILES, _PLACES + _FIND_FILES),
+    "processes": (_LEAVE_PROCESS, _FIND_PROCESS),
+    # Which run this is, for a checker that answers by it.
+    "pid": ("import os\nOBSERVED = os.getpid()\n", "import os\nOBSERVED = os.getpid()\n"),
+}
+
 MARKUP_MARKDOWN = ('Notes\n\n<script>window.gradlabPwned = 1</script>\n\n<img src="x" onerror="window.gradlabPwned = 2">\n\n'
                    '[a link](javascript:window.gradlabPwned=5)\n')
 
 
 def attack(name, marker="glatk", key=0, port=0):
     return ATTACKS[name].replace("MARKER", marker).replace("KEY", str(key)).replace("PORT", str(port))
+
+
+def between_runs(name, marker="glatk", key=0):
+    """(what the first run does, what the next looks for)."""
+    return tuple(text.replace("MARKER", marker).replace("KEY", str(key)) for text in BETWEEN_RUNS[name])

@@ -1,5 +1,6 @@
 """Attacks on the sandbox, one by one (tests/attacks.py): what each managed, read back from the child, and what it
-left on the host: no process, shared memory segment, key or file."""
+left on the host: no process, shared memory segment, key or file; and what one run of a submission left for the next
+(nothing: a checker cannot remember the cases it has seen)."""
 import os
 import platform
 import secrets
@@ -10,7 +11,7 @@ import tempfile
 import numpy as np
 import pytest
 
-from attacks import attack
+from attacks import attack, between_runs
 from gradlab.grading.sandbox import bubblewrap, launch
 from gradlab.grading.sandbox.cgroups import Cgroup
 from gradlab.grading.sandbox.child import untrusted
@@ -150,6 +151,63 @@ def test_a_key_in_the_keyring_does_not_outlive_the_submission():
     run = run_attack(attack("keyring", mark))
     assert value(run, 0) == 8.0 and value(run, 1) == 1  # the key was made, in the sandbox's user namespace
     assert keys_named(mark) == []
+
+
+def _alone(run):
+    if not any(p.startswith("own user, mount, IPC") for p in run.protections):
+        pytest.skip("the kernel refuses a run namespaces of its own here")
+
+
+@pytest.mark.parametrize("name", ["ipc", "keys", "files", "processes"])
+def test_nothing_one_run_leaves_is_there_for_the_next(contained, name):
+    if name == "keys" and platform.machine() != "x86_64":
+        pytest.skip("the attack calls add_key and keyctl by their x86-64 numbers")
+    mark, key = marker(), 0x67200000 + secrets.randbelow(2 ** 20) * 4
+    leave, find = between_runs(name, mark, key)
+    with Sandbox(LIMITS, contained=contained) as box:
+        left = box.run(Job([(leave, None), (OBSERVE, None)], [Call("observed", (0.0, 0.0))]))
+        _alone(left)
+        meanwhile = processes_named(mark)
+        found = box.run(Job([(find, None), (OBSERVE, None)], [Call("observed", (0.0, 0.0))]))
+    assert value(left, 0) > 0, left.cell_failures  # made, within the run
+    assert value(found, 0) == 0, found.cell_failures
+    assert meanwhile == [] and processes_named(mark) == []
+    assert shared_memory_with_key(key) == []
+    if name == "keys":
+        assert keys_named(mark) == []
+
+
+def test_every_run_sees_the_same_pid(contained):
+    leave, _ = between_runs("pid")
+    with Sandbox(LIMITS, contained=contained) as box:
+        runs = [box.run(Job([(leave, None), (OBSERVE, None)], [Call("observed", (0.0, 0.0))])) for _ in range(3)]
+    _alone(runs[0])
+    assert len({value(run, 0) for run in runs}) == 1
+
+
+def test_a_run_with_hidden_inputs_ends_in_fixed_words():
+    crash = [(FORWARD.replace("return theta * x", "import os\n    os._exit(42)"), None)]
+    with Sandbox(LIMITS) as box:
+        shown = box.run(Job(crash, [Call("forward_propagation", (2.0, 4.0))]))
+        hidden = box.run(Job(crash, [Call("forward_propagation", (-3.5, 1.25))], hidden=True))
+    assert "exit code 42" in shown.ending
+    assert hidden.ending == "ended before it finished (a crash, os._exit, or a limit)" and hidden.hidden
+
+
+def test_no_run_without_hidden_inputs_is_forked_from_a_supervisor_that_held_them():
+    job, hidden = Job([(FORWARD, None)], [Call("forward_propagation", (2.0, 4.0))]), Job(
+        [(FORWARD, None)], [Call("forward_propagation", (-3.5, 1.25))], hidden=True)
+    with Sandbox(LIMITS) as box:
+        box.run(job)
+        first = box.supervisor
+        box.run(hidden)  # the same supervisor: it never held hidden inputs before
+        after_hidden = box.supervisor
+        box.run(hidden)
+        again = box.supervisor
+        box.run(job)
+        assert first is after_hidden is again and box.supervisor is not first
+    with pytest.raises(ValueError, match="no capture"):
+        Job([("print(1)", None)], capture=True, hidden=True)
 
 
 @needs_bubblewrap
