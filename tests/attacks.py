@@ -90,6 +90,78 @@ BETWEEN_RUNS = {
     "pid": ("import os\nOBSERVED = os.getpid()\n", "import os\nOBSERVED = os.getpid()\n"),
 }
 
+# Checkers that compute nothing and score by what they remember or where they are (course attacks: the sound score
+# of both checker exercises is 0). KEY and the pids are replaced; the pids are those of the runs that held the right
+# cases when every run of a submission shared one PID namespace and the batches came in declaration order.
+CHECKER_MEMORY = '''# Remembers every input in SysV shared memory, which outlives a process: "a bug" for any input seen before.
+import ctypes
+import hashlib
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.shmget.restype = ctypes.c_int
+_libc.shmat.restype = ctypes.c_void_p
+_libc.shmat.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+
+
+def _seen_before(*values):
+    key = hashlib.sha256(repr([np.round(np.asarray(v, dtype=float), 9).tolist() for v in values]).encode()).digest()[:8]
+    segment = _libc.shmget(KEY, 65536, 0o1000 | 0o600)
+    if segment < 0:
+        return False
+    memory = (ctypes.c_char * 65536).from_address(_libc.shmat(segment, None, 0))
+    count = int.from_bytes(memory[0:4], "little")
+    known = {memory[4 + 8 * k:12 + 8 * k] for k in range(min(count, 8000))}
+    if key not in known:
+        memory[4 + 8 * count:12 + 8 * count] = key
+        memory[0:4] = (count + 1).to_bytes(4, "little")
+    return key in known'''
+REMEMBERED = {"gradient_check": "1.0 if _seen_before(x, theta) else 0.0",
+              "gradient_check_n": "1.0 if _seen_before(X, Y, parameters['W1'], parameters['b1']) else 0.0"}
+BY_PID = {"gradient_check": "0.0 if __import__('os').getpid() == 5 else 1.0",
+          "gradient_check_n": "0.0 if __import__('os').getpid() == 8 else 1.0"}
+
+# Reading the inputs of every call this process is to make, hidden cases included, off the stack (the grader's own
+# frames hold the job), and carrying them out: printed, in a failing cell's message, in a returned number, in an
+# exit code. Each value is written LEAK<repr>: numbers, and arrays by their first three entries.
+FIND_INPUTS = '''import sys
+
+
+def _inputs_in_this_process():
+    found = []
+    frame = sys._getframe()
+    while frame is not None:
+        job, arrays = frame.f_locals.get("job"), frame.f_locals.get("arrays")
+        if isinstance(job, dict) and isinstance(job.get("calls"), list) and isinstance(arrays, dict):
+            def walk(tree):
+                kind, value = next(iter(tree.items()))
+                if kind in ("float", "int"):
+                    found.append(float(value))
+                elif kind == "array":
+                    found.append([round(float(v), 6) for v in np.ravel(arrays[value])[:3]])
+                elif kind in ("list", "tuple"):
+                    for item in value:
+                        walk(item)
+                elif kind == "dict":
+                    for _, item in value:
+                        walk(item)
+            for call in job["calls"]:
+                for tree in call["args"]:
+                    walk(tree)
+            break
+        frame = frame.f_back
+    return sorted(found, key=lambda v: isinstance(v, list))  # numbers first
+
+
+def _leak():
+    return " ".join(f"LEAK{value!r}" for value in _inputs_in_this_process())'''
+PRINTS_INPUTS = "print(_leak())"
+RAISES_INPUTS = "raise ValueError(_leak())"
+RETURNS_INPUTS = ("def forward_propagation(x, theta):\n    others = [v for v in _inputs_in_this_process() if "
+                  "not isinstance(v, list) and v not in (2.0, 4.0)]\n    if (x, theta) == (2, 4) and others:\n"
+                  "        return others[0]\n    return theta * x\n")
+EXITS_WITH_INPUTS = ("def backward_propagation(x, theta):\n    if (x, theta) != (2, 4):\n        import os\n"
+                     "        os._exit(int(round(abs(x) * 10)) % 250 + 1)\n    return x\n")
+
 MARKUP_MARKDOWN = ('Notes\n\n<script>window.gradlabPwned = 1</script>\n\n<img src="x" onerror="window.gradlabPwned = 2">\n\n'
                    '[a link](javascript:window.gradlabPwned=5)\n')
 

@@ -18,6 +18,7 @@ from gradlab.grading.sandbox.child import untrusted
 from gradlab.grading.sandbox.job import Call, Job
 from gradlab.grading.sandbox.box import Limits, Sandbox
 from host_state import keys_named, processes_named, shared_memory_with_key
+from regular_install import regular_python
 
 LIMITS = Limits(wall_seconds=30, cell_seconds=15, call_seconds=5)
 BUBBLEWRAP, WHY_NOT = bubblewrap.works(sys.executable, launch.CHILD, launch.PACKAGE)
@@ -244,28 +245,7 @@ def test_taking_the_import_hook_away_does_not_reach_the_answers(contained):
 
 @pytest.fixture(scope="module")
 def regular_install(tmp_path_factory):
-    """An interpreter with gradlab installed the regular way: the package's files in its site-packages, as a
-    wheel leaves them (this checkout's .venv has an editable install, whose files the child may not see at all).
-    numpy comes from this checkout's environment through a .pth line (no download)."""
-    import shutil
-    import subprocess
-    import sysconfig
-
-    import gradlab
-
-    venv = tmp_path_factory.mktemp("regular") / "venv"
-    base = os.path.join(sys.base_prefix, "bin", f"python{sys.version_info.major}.{sys.version_info.minor}")
-    subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True)
-    site = venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
-    shutil.copytree(os.path.dirname(gradlab.__file__), site / "gradlab",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    (site / "shared-numpy.pth").write_text(os.path.dirname(os.path.dirname(np.__file__)) + "\n")
-    python = str(venv / "bin" / "python")
-    where = subprocess.run([python, "-I", "-c", "import importlib.util; print(importlib.util.find_spec('gradlab').origin)"],
-                           capture_output=True, text=True, check=True).stdout.strip()
-    assert where.startswith(str(site)), where
-    assert sysconfig.get_paths()["purelib"] != str(site)
-    return python
+    return regular_python(tmp_path_factory.mktemp("regular"))
 
 
 def _outcome(run, k):

@@ -2,19 +2,20 @@
 
 This process never runs student code. A test cell scored by a declared exercise (declare.py) gets its score from
 the grader's own reference; any other test cell is an ordinary nbgrader test cell and runs in a child after the
-cells before it, as a kernel would have run it. A child that hangs or dies costs the exercise (or the cell) it was
-running, and only that: every exercise starts again from a fresh interpreter and the submission's cells.
+cells before it, as a kernel would have run it. The exercises' calls are planned into runs (runs.py): visible cases
+first, in runs that hold no hidden input and are the only source of what a student reads, then hidden cases, which
+give scores and fixed words only. A child that hangs or dies costs the call (or the cell) it was running, and only
+that: the calls after it run again from a fresh child and the submission's cells.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 
-from . import apart
+from . import runs
 from .credit import score_exercise
 from ..declare.declarations import DeclarationError
 from ..declare import Case
-from ..sandbox.job import Call, Job
 from .judge import judge_case
 from .notebook import autograder_tests, code_cells, hidden_cases
 from .plain import PlainTest, run_plain_tests
@@ -24,12 +25,14 @@ from ..sandbox.box import Limits, Sandbox
 
 @dataclass
 class Graded:
-    """What grading a notebook found: a result per declared test cell, an outcome per ordinary one, and what each
-    code cell printed (notebook index -> {stdout, stderr, truncated})."""
+    """What grading a notebook found: a result per declared test cell, an outcome per ordinary one, what each code
+    cell printed (notebook index -> {stdout, stderr, truncated}) and the cells that failed (notebook index ->
+    {error, message}), both from a run that held no hidden input."""
 
     exercises: dict = field(default_factory=dict)  # grade_id -> ExerciseResult
     plain: dict = field(default_factory=dict)  # grade_id -> PlainTest
     printed: dict = field(default_factory=dict)
+    failures: dict = field(default_factory=dict)
 
 
 def grade_notebook(nb, declared, limits=Limits(), python=None, log=None, fork_server=True):
@@ -37,18 +40,28 @@ def grade_notebook(nb, declared, limits=Limits(), python=None, log=None, fork_se
     cells = code_cells(nb)
     student = [cell for cell in cells if cell.test is None]
     graded = Graded()
-    plain_ids = [grade_id for _, grade_id, _ in autograder_tests(nb) if grade_id not in declared]
+    tests = autograder_tests(nb)
+    plain_ids = [grade_id for _, grade_id, _ in tests if grade_id not in declared]
+    assigned = [(grade_id, declared[grade_id], points,
+                 cases_of(declared[grade_id], hidden_cases(cell.get("source", ""))))
+                for cell, grade_id, points in tests if grade_id in declared]
     with Sandbox(limits, python, fork_server, log=log) as box:  # one per submission: its runs share it
-        capture = [not plain_ids]  # the first job records what the cells print, unless the plain tests' job will
-        for cell, grade_id, points in autograder_tests(nb):
-            exercise = declared.get(grade_id)
-            if exercise is not None:
-                graded.exercises[grade_id] = grade_exercise(box, exercise, grade_id, points, student,
-                                                            hidden_cases(cell.get("source", "")), log, capture, graded)
-        if plain_ids:
+        if plain_ids:  # these runs print what the cells print (they hold no hidden input of an exercise)
             graded.plain, printed = run_plain_tests(box, cells, plain_ids, log)
             graded.printed.update(printed)
+        if assigned:
+            outcome = runs.run_plan(box, runs.plan([(g, e, c) for g, e, _, c in assigned]), _sources(student),
+                                    capture=not plain_ids)
+            if not plain_ids:
+                graded.printed.update(printed_by_cell(outcome.display, student))
+            graded.failures = failures_by_cell(outcome.display, student)
+            for grade_id, exercise, points, cases in assigned:
+                graded.exercises[grade_id] = judged(exercise, grade_id, points, cases, outcome, student)
     return graded
+
+
+def _sources(student):
+    return [(cell.source, None) for cell in student]
 
 
 _CASES = {}
@@ -81,36 +94,21 @@ def checked_cases(exercise, cases):
     return cases
 
 
-def grade_exercise(box, exercise, grade_id, points, student, hidden, log=None, capture=(False,), graded=None):
+def grade_exercise(box, exercise, grade_id, points, student, hidden, log=None):
     """Run and judge one declared exercise; student: the submission's code cells (notebook.CodeCell)."""
     cases = cases_of(exercise, hidden)
-    calls = [Call(exercise.function, case.args, case.kwargs, case.given_sources()) for case in cases]
-    cells = [(cell.source, None) for cell in student]
-    found = [None] * len(cases)
-    batches = apart.groups(cases) if exercise.apart else [list(range(len(cases)))]
-    for batch in batches:
-        if any(f is not None and f[0] is not None and f[0].get("status") == "timeout" for f in found):
-            for k in batch:  # one endless loop costs one call's budget, not one per batch
-                found[k] = ({"status": "skipped"}, {}, next(f[2] for f in found if f is not None))
-            continue
-        run = _run(box, Job(cells, [calls[k] for k in batch], capture[0]), capture, graded, student)
-        for position, k in enumerate(batch):
-            found[k] = (run.records[position], run.arrays[position], run)
+    outcome = runs.run_plan(box, runs.plan([(grade_id, exercise, cases)]), _sources(student))
+    return judged(exercise, grade_id, points, cases, outcome, student)
+
+
+def judged(exercise, grade_id, points, cases, outcome, student):
+    """The ExerciseResult of one exercise from what its calls returned (runs.Outcome)."""
+    found = [outcome.found.get((grade_id, k), (None, {}, outcome.display)) for k in range(len(cases))]
     marks = [judge_case(exercise, case, record, arrays, run) for case, (record, arrays, run) in zip(cases, found)]
     result = score_exercise(exercise, grade_id, points, cases, marks)
-    if log:
-        log.debug("%s: %s", exercise.function, "; ".join(run.ending or "finished" for _, _, run in found[:1]))
     if result.score < result.points:
-        result.details += cell_failure_lines(found[0][2].cell_failures, student)
+        result.details += cell_failure_lines(outcome.display.cell_failures, student)
     return result
-
-
-def _run(box, job, capture, graded, student):
-    run = box.run(job)
-    if capture[0] and graded is not None:
-        capture[0] = False
-        graded.printed.update(printed_by_cell(run, student))
-    return run
 
 
 def printed_by_cell(run, cells):
@@ -120,6 +118,17 @@ def printed_by_cell(run, cells):
         number = output.get("cell")
         if isinstance(number, int) and 1 <= number <= len(cells) and (output.get("stdout") or output.get("stderr")):
             found[cells[number - 1].index] = output
+    return found
+
+
+def failures_by_cell(run, cells):
+    """notebook index -> {error, message} of the cells that failed, for a run of `cells`."""
+    found = {}
+    for failure in run.cell_failures:
+        number = failure.get("cell")
+        if isinstance(number, int) and 1 <= number <= len(cells):
+            found[cells[number - 1].index] = {"error": str(failure.get("error", ""))[:80],
+                                             "message": str(failure.get("message", ""))[:300]}
     return found
 
 
