@@ -47,6 +47,9 @@ def groups(cases, rng=None):
     rng = rng or random.SystemRandom()
     prints = [fingerprints(case) for case in cases]
     conflicts = [sum(1 for other in prints if other & mine) for mine in prints]
+    # At least as many groups as cases share one input: that many can be opened to keep the kinds mixed.
+    needed = max([sum(1 for mine in prints if fingerprint in mine) for found in prints for fingerprint in found],
+                 default=1)
     order = list(range(len(cases)))
     rng.shuffle(order)
     order.sort(key=lambda k: -conflicts[k])  # the most constrained first (stable: random among equals)
@@ -54,12 +57,12 @@ def groups(cases, rng=None):
     for index in order:
         kind = getattr(cases[index], "bug", None)
         fitting = [group for group in placed if not group[0] & prints[index]]
-        if not fitting:
+        rng.shuffle(fitting)  # random among equals
+        lacking = [group for group in fitting if kind not in group[2]]
+        if not lacking and len(placed) < needed or not fitting:
             placed.append([set(prints[index]), [index], {kind}])
             continue
-        # A group that lacks this kind first, then the smallest; random among equals.
-        rng.shuffle(fitting)
-        group = min(fitting, key=lambda g: (kind in g[2], len(g[1])))
+        group = min(lacking or fitting, key=lambda g: len(g[1]))  # one that lacks this kind, else the smallest
         group[0] |= prints[index]
         group[1].append(index)
         group[2].add(kind)
