@@ -4,13 +4,21 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# JupyterHub's proxy, configurable-http-proxy, comes from npm into hub/node_modules (hub/package-lock.json pins it).
+PROXY := hub/node_modules/.bin/configurable-http-proxy
 
-.PHONY: demo report-demo test lab bench bench-scale clean
+.PHONY: demo report-demo test lab hub bench bench-scale bench-serve clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml hub/package.json hub/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# JupyterHub's proxy (configurable-http-proxy, from npm) into hub/node_modules, pinned by hub/package-lock.json,
+	@# and on JupyterHub's search path through $(BIN); without npm, a note (the hub's tests are then skipped, except in CI).
+	@if command -v npm >/dev/null; then \
+	  npm ci --prefix hub --silent --no-audit --no-fund && \
+	  ln -sf ../../$(PROXY) $(BIN)/configurable-http-proxy; \
+	else echo "npm not found: no configurable-http-proxy (JupyterHub's proxy); apt-get install nodejs npm for the hub"; fi
 	touch $(STAMP)
 
 demo: $(STAMP)  ## the main job, headless: grade the sample classes with nbgrader, print the gradebooks (KEEP=DIR keeps the results there)
@@ -22,11 +30,21 @@ report-demo: $(STAMP)  ## the course's network with its planted bugs: the report
 test: $(STAMP)  ## the whole test suite
 	$(BIN)/python -m pytest
 
+# Jupyter refuses to start as root (as in many containers) unless given --allow-root: make lab gives it there,
+# and says so. USER_ID is who runs make (set it to see what another user would run: make -n lab USER_ID=1000).
+USER_ID ?= $(shell id -u)
+ALLOW_ROOT := $(if $(filter 0,$(USER_ID)),--allow-root)
+
 lab: $(STAMP)  ## open the lessons in JupyterLab
-	$(BIN)/jupyter lab lessons/
+	$(if $(ALLOW_ROOT),@echo "make lab: running as root; JupyterLab starts with --allow-root")
+	$(BIN)/jupyter lab lessons/ $(ALLOW_ROOT)
+
+hub: $(STAMP)  ## a demo JupyterHub on 127.0.0.1:8000 (PORT=N for another): the course, two learners, an instructor (as root: it adds system users, removed when it stops)
+	$(BIN)/python -m gradlab.hub $(if $(PORT),--port $(PORT)) $(if $(KEEP),--keep $(KEEP))
 
 bench: $(STAMP)  ## benchmark tables (not tests)
 	$(BIN)/python benchmarks/modes.py
+	$(BIN)/python benchmarks/hard_family.py
 	$(BIN)/python benchmarks/widgets.py
 	$(BIN)/python benchmarks/lessons.py
 	$(BIN)/python benchmarks/sandbox.py
@@ -35,5 +53,8 @@ bench: $(STAMP)  ## benchmark tables (not tests)
 bench-scale: $(STAMP)  ## grading at scale: 2,000 submissions on a cluster of processes into PostgreSQL (about half an hour)
 	$(BIN)/python benchmarks/scale.py
 
+bench-serve: $(STAMP)  ## the grading service: latency from Submit to graded at several arrival rates, capacity, its CPU and memory
+	$(BIN)/python benchmarks/serve.py
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis test-artifacts
+	rm -rf $(VENV) hub/node_modules build *.egg-info .pytest_cache .hypothesis test-artifacts

@@ -31,6 +31,6 @@ grade_with_gradlab(c, memory_mb=256)
 # collect work at once. NBGRADER_EXCHANGE names another folder in either case.
 if os.environ.get("NBGRADER_EXCHANGE"):
     c.Exchange.root = os.environ["NBGRADER_EXCHANGE"]
-elif not os.environ.get("JUPYTERHUB_USER"):
+elif not (os.environ.get("JUPYTERHUB_USER") or os.environ.get("JUPYTERHUB_SERVICE_NAME")):  # a hub's server or service
     c.Exchange.root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange")
     os.makedirs(c.Exchange.root, exist_ok=True)

@@ -80,4 +80,21 @@ def assert_coherent(report):
     for diagnosis in report.diagnoses:
         if diagnosis.kind in BUG_KINDS:
             assert not report.passed and set(diagnosis.parameters) <= set(report.failing), diagnosis
+        if diagnosis.kind == "kink":  # a kink is named only where a row of that parameter was set aside as one
+            k = names.index(diagnosis.parameter)
+            assert np.any(report.measurements.kink[report.measurements.parameter == k]) or np.any(
+                report.components.kink[report.components.parameter == k]), diagnosis
+    # no row denies a failing parameter: in directional mode, a parameter whose every component was measured
+    # fails only if one of those components stands above its bar
+    if report.mode == "directional" and report.meaningful:
+        c = report.components
+        for k, name in enumerate(names):
+            mine = c.parameter == k
+            if statuses[name] == FAIL and np.unique(c.position[mine]).size == _size(report.layout, name):
+                assert np.any(c.above[mine]), (name, "its components all agree")
     return report
+
+
+def _size(layout, name):
+    block = layout.slice(name)
+    return block.stop - block.start

@@ -203,3 +203,39 @@ def test_float16_is_unresolved_at_its_own_epsilon_not_a_false_alarm():
                                         epsilon=gradlab.TOLERANCES["float16"].epsilon)
     assert report.dtype == "float16" and report.failing == [] and report.outcome == "unresolved"
     assert "precision" in kinds(report) and report.relative_resolution > 0.1
+
+
+KINK_WORDS = ("(a ReLU or max exactly at its corner): the left and right one-sided differences disagree there, "
+              "and do not come together as the step shrinks, so no derivative exists. Not a bug")
+
+
+@pytest.mark.parametrize("mode, option", [("full", {}), ("sampled", {"samples": 20}), ("directional", {})])
+def test_kinks_are_set_aside_in_every_mode_with_the_same_words(mode, option):
+    X, Y, p = relu_net_at_a_kink()
+    report = gradlab.check_backprop(models.forward, models.backward, X, Y, p, mode=mode, **option)
+    assert report.failing == [] and not [d for d in report.diagnoses if d.kind in ("isolated", "layer", "scale")]
+    found = [d for d in report.diagnoses if d.kind == "kink"]
+    assert found and all(KINK_WORDS in " ".join(d.message.split()) for d in found), report.diagnoses
+    assert "b1" in {d.parameter for d in found}
+    # and a bug elsewhere still fails, named
+    wrong = bugs.plant("dW2_times_2", layer_dims=(3, 4, 1))
+    report = gradlab.check_backprop(models.forward, wrong, X, Y, p, mode=mode, **option)
+    assert report.failing == ["W2"]
+
+
+def test_a_direction_its_components_deny_is_set_aside(monkeypatch):
+    """Should the ladder miss a kink along a direction, a direction that disagrees while every component of its
+    parameter agrees (or sits at a kink) cannot be a bug: with a gradient, the sum of the components would be its
+    derivative. The report sets it aside, and names no bug."""
+    from gradlab import ladder
+
+    read = ladder.read
+
+    def blind_along_directions(measured, rows, row, *args):
+        return ladder.Reading(kink=False) if rows.position[row] < 0 else read(measured, rows, row, *args)
+
+    monkeypatch.setattr(ladder, "read", blind_along_directions)
+    X, Y, p = relu_net_at_a_kink()
+    report = gradlab.check_backprop(models.forward, models.backward, X, Y, p, mode="directional", samples=20)
+    assert report.failing == [] and not [d for d in report.diagnoses if d.kind == "isolated"]
+    assert any(d.kind == "kink" and d.parameter == "b1" for d in report.diagnoses)

@@ -3,8 +3,15 @@ time is reported once the scheduler gives up on it, and the other jobs are grade
 worker, where the material dies with the worker each time (the grading command sends it as a task, so that the
 scheduler can make it again)."""
 import os
+from dataclasses import dataclass
 
 from gradlab.grading.cluster import dispatch, engine, worker
+from gradlab.grading.course.intake import SubmissionRefused
+
+
+@dataclass(frozen=True)
+class Named:
+    student: str
 
 
 def test_a_job_that_kills_its_worker_every_time_is_reported_and_the_others_are_graded():
@@ -33,3 +40,25 @@ def test_the_coordinator_keeps_few_of_dasks_messages_for_debugging():
     with engine.cluster(workers=1) as client:
         assert client.scheduler_comm.recent_message_log.maxlen == kept
         assert client.cluster.scheduler.transition_log.maxlen == kept  # the local cluster's scheduler is in here
+
+
+def test_a_job_of_any_name_reaches_the_cluster_and_a_refused_one_is_not_tried_again():
+    """A student id that msgpack cannot encode (a Latin-1 file name read as surrogates) never goes into a task's
+    key, and a job refused by the course's limits is reported after one attempt."""
+    def refuse_or_return(material, data):
+        if data == "too big":
+            raise SubmissionRefused("bulky.ipynb has 1101 cells; a notebook may have at most 1000")
+        return {"job": data}
+
+    latin1, refused, ben = Named("\udce9l\udce8ve"), Named("bulky"), Named("ben")
+    payloads = {latin1: "latin1", refused: "too big", ben: "ben"}
+    handled = []
+    with engine.cluster(workers=1) as client:
+        material = client.submit(worker.keep, "the course", pure=False)
+        dispatch.run(client, refuse_or_return, material, [latin1, refused, ben], payloads.get, handled.extend,
+                     name="names")
+    outcomes = {o.job: o for o in handled}
+    assert len(handled) == 3
+    assert outcomes[latin1].value == {"job": "latin1"} and outcomes[ben].value == {"job": "ben"}
+    assert outcomes[refused].value is None and outcomes[refused].attempts == 1
+    assert outcomes[refused].error == "bulky.ipynb has 1101 cells; a notebook may have at most 1000"

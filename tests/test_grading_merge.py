@@ -220,3 +220,25 @@ def test_scores_are_read_back_as_nbgrader_scores_them(course, released):
     assert scores["ben"]["test_backward_propagation_n"] == 1.5
     assert scores["ben"]["test_gradient_check"] == oracle["ada"]["test_gradient_check"] + 0.5
     assert read_scores(url, "no_such_assignment", COURSE_ID) == ({}, {})
+
+
+def test_a_result_the_database_refuses_costs_that_student_alone(course, released):
+    """Each submission is merged under a savepoint of its own: an id longer than nbgrader's column (PostgreSQL
+    refuses it; SQLite keeps any length) or a timestamp of the wrong type (refused by either) rolls back that
+    student's rows alone, with the database's reason, and the batch's others are written in the same
+    transaction."""
+    with open_book(course[0]) as graded:
+        results = {student: graded.extract(ASSIGNMENT, student) for student in STUDENTS}
+    wrong_time = dict(results["ben"], timestamp="not a time")
+    postgres = released.startswith("postgresql")
+    batch = [("ada", results["ada"]), ("cleo", wrong_time)] + ([("x" * 200, results["ben"])] if postgres else []) \
+        + [("ben", results["ben"])]
+    with open_book(released) as book:
+        with book.transaction():
+            failed = book.merge_each(ASSIGNMENT, batch)
+    assert sorted(failed) == sorted(["cleo"] + (["x" * 200] if postgres else []))
+    assert all(why.startswith("not written into the gradebook: ") for why in failed.values())
+    if postgres:
+        assert "too long" in failed["x" * 200]
+    assert dump(released, ASSIGNMENT, COURSE_ID) == dump(course[0], ASSIGNMENT, COURSE_ID)  # ada and ben, as nbgrader
+    assert execute(released, "SELECT count(*) FROM student WHERE id NOT IN ('ada', 'ben')") == [(0,)]

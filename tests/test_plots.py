@@ -81,7 +81,7 @@ def test_marked_figure_redraws_only_the_markers(sweep):
     plots.mark_epsilon(fig, 1e-9, {m: 1e-9 for m in fig.gradlab_methods})
     second = image(drawing.png())
     assert first.shape == second.shape and not np.array_equal(first, second)
-    plots.mark_epsilon(fig, 1e-2, {m: plots._interpolated(sweep, m, 1e-2) for m in fig.gradlab_methods})
+    plots.mark_epsilon(fig, 1e-2, {m: plots.curves._interpolated(sweep, m, 1e-2) for m in fig.gradlab_methods})
     assert np.array_equal(image(drawing.png()), first)  # the background is restored, not drawn over
     plots.show_sweep(fig, sweep, ["two-sided"])
     assert not np.array_equal(image(drawing.png()), first)
@@ -90,7 +90,7 @@ def test_marked_figure_redraws_only_the_markers(sweep):
 
 
 def test_plain_tick_labels():
-    assert [plots._plain_power(v) for v in (1e-8, 1e-16, 1.0, 100.0, 5e-3)] == ["1e-8", "1e-16", "1", "1e2",
+    assert [plots.figure._plain_power(v) for v in (1e-8, 1e-16, 1.0, 100.0, 5e-3)] == ["1e-8", "1e-16", "1", "1e2",
                                                                                 "5e-3"]
 
 
@@ -101,6 +101,39 @@ def test_parameter_strip_points_at_a_position():
     assert caption.get_text() == "theta[17] = W1[4, 1]" and arrow.xy == (17.5, 0.5)
     plots.mark_position(fig, None)
     assert not arrow.get_visible() and not caption.get_visible()
+    image(plots.png(fig))
+
+
+def drawn_extents(fig, texts):
+    """The window extents of visible texts, once the figure is drawn (as a widget draws it)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    return [t.get_window_extent(renderer) for t in texts if t.get_visible() and t.get_text()]
+
+
+@pytest.mark.parametrize("parameters", [course.course_test_case()[2],
+                                        models.initialize_parameters((4, 5, 5, 3, 1), init="he", seed=0),
+                                        {"W": np.zeros((30, 30)), "b": np.zeros((1, 1)), "c": np.zeros((1, 1))}],
+                         ids=["course", "game", "two-small-blocks"])
+def test_parameter_strip_names_every_parameter_and_its_caption_stays_in_the_figure(parameters):
+    _, layout = gradlab.dictionary_to_vector(parameters)
+    fig = plots.parameter_strip(layout, 0)
+    arrow, caption = fig.gradlab_markers
+    labels = [t for t in fig.axes[0].texts if t not in (arrow, caption)]
+    named = [t.get_text().split("\n")[0] for t in labels]
+    assert sorted(named) == sorted(layout.names), named
+    boxes = drawn_extents(fig, labels)
+    assert not any(a.overlaps(b) for k, a in enumerate(boxes) for b in boxes[k + 1:]), "two names overlap"
+    assert all(fig.bbox.x0 <= b.x0 and b.x1 <= fig.bbox.x1 and fig.bbox.y0 <= b.y0 and b.y1 <= fig.bbox.y1
+               for b in boxes), "a name is cut off"
+    ends = {position for name in layout.names for position in (layout.slice(name).start, layout.slice(name).stop - 1)}
+    for position in sorted(ends):  # each parameter's first and last entry: theta's ends among them
+        plots.mark_position(fig, position)
+        (box,) = drawn_extents(fig, [caption])
+        assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1, f"the caption at {position} is cut off"
     image(plots.png(fig))
 
 
@@ -157,7 +190,7 @@ def test_tip_figures():
     costs = plots.repeated_costs([0.5, 0.6, 0.55], limits=(0, 1))
     line, caption = costs.gradlab_markers
     plots.mark_costs(costs, [0.7, 0.7, 0.7])
-    assert list(line.get_ydata()) == [0.7] * 3 and caption.get_text().endswith("= 0")
+    assert list(line.get_ydata()) == [0.7] * 3 and caption.get_text().endswith("(a range of 0)")
     training = plots.ratio_over_training([0, 50, 100], {"correct": [0.1, 0.2, 0.0], "buggy": [0.5, 30, 1e4]},
                                          current=50)
     assert all(float(t).is_integer() for t in training.axes[0].get_xticks())  # steps are counts

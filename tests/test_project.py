@@ -1,5 +1,7 @@
 """The project's set-up files agree with each other."""
+import os
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -68,3 +70,24 @@ def test_the_readme_lists_the_settings_an_existing_cluster_needs():
     readme = (ROOT / "README.md").read_text()
     listed = dict(re.findall(r"`(DASK_[A-Z_]+)=([^`]+)`", readme))
     assert listed == engine.settings_as_environment()
+
+
+def _dry_run(*arguments):
+    result = subprocess.run(["make", "-n", *arguments], cwd=ROOT, capture_output=True, text=True, check=True)
+    return [line for line in result.stdout.splitlines() if "jupyter lab" in line]
+
+
+def test_make_lab_starts_as_root_and_says_why():
+    """Jupyter refuses root without --allow-root (a container's usual user); make lab gives it only to root."""
+    (as_root,) = _dry_run("lab", "USER_ID=0")
+    (as_user,) = _dry_run("lab", "USER_ID=1000")
+    assert as_root.split()[-1] == "--allow-root" and "--allow-root" not in as_user
+    assert "running as root" in subprocess.run(["make", "-n", "lab", "USER_ID=0"], cwd=ROOT, capture_output=True,
+                                                text=True).stdout
+    (here,) = _dry_run("lab")  # whoever runs the tests: root gets the flag, anyone else does not
+    assert ("--allow-root" in here) == (os.geteuid() == 0)
+
+
+def test_the_quick_start_says_how_long_the_tests_take():
+    quick = (ROOT / "README.md").read_text().split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    assert re.search(r"`make test`[^.]*(minutes|an hour)", quick.replace("\n", " "))

@@ -50,9 +50,20 @@ def test_no_false_alarm_on_correct_backprops(case):
         return models.forward(X, Y, p, activation=activation, lambd=lambd)
 
     report = gradlab.check_backprop(forward, models.backward, X, Y, parameters)
-    assert report.passed and report.verdict[0] == "correct", (str(report), case)
-    assert report.failing == [] and report.unresolved == []
-    assert all(report.status(name) == "ok" for name in report.layout.names)
+    assert_passed_unless_the_gradient_is_tiny(report, case)
+
+
+def assert_passed_unless_the_gradient_is_tiny(report, case=None):
+    """A correct backprop never FAILs; it passes, except where a parameter's error bar is coarser than a tenth of
+    its own gradient (every unit off, at or near a minimum), which the check says it cannot judge, and why."""
+    assert report.failing == [], (str(report), case)
+    explained = {p for d in report.diagnoses if d.kind == "unresolved" for p in d.parameters}
+    assert set(report.unresolved) == explained, (str(report), case)
+    for name in report.unresolved:
+        assert report.coarse[name], (name, str(report), case)
+        analytic, numerical, _ = report.rows(name)
+        assert np.max(np.maximum(np.abs(analytic), np.abs(numerical))) < report.resolution / 2 / gradlab.report.RESOLVE_LIMIT
+    assert report.passed or report.unresolved
 
 
 @settings(max_examples=25, deadline=None)
@@ -64,7 +75,7 @@ def test_no_false_alarm_with_the_courses_forward(seed, m, steps):
     if steps:
         parameters, _ = models.train(X, Y, parameters, learning_rate=0.3, num_iterations=steps)
     report = gradlab.check_backprop(course.forward_propagation_n, course.backward_propagation_n, X, Y, parameters)
-    assert report.passed and report.verdict[0] == "correct", str(report)
+    assert_passed_unless_the_gradient_is_tiny(report)
 
 
 def test_the_courses_correct_solution_reads_passed_with_no_look_closer():
@@ -180,3 +191,15 @@ def test_the_graded_bugs_cover_both_sides_of_the_bar():
         pytest.skip("run with the small-bug test")
     assert "failed" in SEEN["1%"] and "failed" in SEEN["0.1%"] and "failed" in SEEN["one entry off"]
     assert "out of reach" in SEEN["1e-8"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_no_false_alarm_over_thousands_of_rows(seed):
+    """The bar is 7 standard deviations of the measured round-off: over 3,121 rows the largest correct gap stays
+    well under it (at 3 standard deviations one of these seeds fails)."""
+    dims = (20, 60, 30, 1)
+    X, Y = models.make_dataset(dims[0], 16, seed=seed)
+    parameters = away_from_kinks(models.initialize_parameters(dims, init="he", seed=seed), seed)
+    report = gradlab.check_backprop(models.forward, models.backward, X, Y, parameters, workers=1)
+    assert report.layout.size == 3121 and report.passed, str(report)
+    assert max(report.gap_ratio.values()) < 0.8

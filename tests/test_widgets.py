@@ -1,7 +1,10 @@
 """The widgets without a browser: set values, click buttons, and look at the state and the outputs."""
 import base64
+import collections
 import html as html_module
 import inspect
+import re
+import time
 
 import ipywidgets
 import numpy as np
@@ -193,6 +196,19 @@ def test_check_panel_on_the_bug_catalogue():
     assert {d.kind for d in single.report.diagnoses} == {"sign"}
 
 
+def test_check_panel_table_is_never_below_its_worst_components_in_any_mode(course_panel):
+    """The table's gap / error bar is each parameter's largest: no worst component may read higher."""
+    for mode in ("full", "sampled", "directional"):
+        course_panel.mode_picker.value = mode
+        course_panel.run_button.click()
+        shown = html_module.unescape(course_panel.report_view.value)
+        table = dict(re.findall(r'<tr class="\w+"><td>(\w+)</td><td>[^<]*</td><td>[^<]*</td><td>([^<]*)</td>', shown))
+        worst = re.findall(r"<li>(\w+)\[[^]]*\]: analytic [^<]*\((\S+) x its error bar\)</li>", shown)
+        assert worst and set(table) == set(course_panel.report.layout.names), shown
+        for name, times in worst:
+            assert float(times) <= float(table[name]), f"{mode}: {name} reads {table[name]} in the table, {times} below"
+
+
 def test_check_panel_shows_a_failing_check_in_the_widget():
     panel = gw.CheckPanel(cost=lambda p: float(np.sum(p["W"] ** 2)), parameters={"W": np.ones((2, 2))},
                           gradients={"dW": np.ones((2, 3))})
@@ -218,13 +234,54 @@ def test_check_cost_demo_measures_growing_networks():
     demo = gw.CheckCostDemo(widths=(4, 16, 32), m=16)
     sizes = [row["n"] for row in demo.rows]
     assert sizes == sorted(sizes) and sizes[0] == 4 * 4 + 4 + 4 * 4 + 4 + 4 + 1
-    fixed = gradlab.check.PROBE_CALLS + gradlab.noise.CALLS
+    fixed = gradlab.check.PROBE_CALLS + gradlab.noise.noise_calls(6)  # W1, b1, W2, b2, W3, b3
     assert all(row["calls"]["full"] == 2 * row["n"] + fixed for row in demo.rows)
     assert all(row["seconds"]["full"] > row["seconds"]["sampled"] for row in demo.rows[1:])
     before = demo.numbers.value
     demo.network_slider.value = 32
     assert demo.width == 32 and demo.numbers.value != before and f"{sizes[-1]:,}" in demo.numbers.value
     picture(demo.figure)
+
+
+class ScriptedClock:
+    """time.perf_counter as a script: each forward pass takes `busy` seconds for its first `slow` calls of each
+    network (a burst of load) and `quiet` after them; each backward pass takes `backward`. No real time is read."""
+
+    def __init__(self, monkeypatch, slow, busy=10e-3, quiet=0.2e-3, backward=0.3e-3):
+        self.now, self.calls, self.slow, self.busy, self.quiet = 0.0, {}, slow, busy, quiet
+        forward, backward_pass = models.forward, models.backward
+
+        def timed_forward(X, Y, parameters, **options):
+            result = forward(X, Y, parameters, **options)
+            shape = parameters["W1"].shape
+            self.calls[shape] = self.calls.get(shape, 0) + 1
+            self.now += self.busy if self.calls[shape] <= self.slow else self.quiet
+            return result
+
+        def timed_backward(X, Y, cache, **options):
+            result = backward_pass(X, Y, cache, **options)
+            self.now += backward
+            return result
+
+        monkeypatch.setattr(time, "perf_counter", lambda: self.now)
+        monkeypatch.setattr(models, "forward", timed_forward)
+        monkeypatch.setattr(models, "backward", timed_backward)
+
+
+def test_a_busy_machine_cannot_make_a_cost_call_slower_than_a_backprop_pass(monkeypatch):
+    ScriptedClock(monkeypatch, slow=6)  # a burst of load over each network's first six forward passes
+    demo = gw.CheckCostDemo(widths=(4, 16), m=16)
+    for row in demo.rows:
+        assert row["per_call"] <= row["backprop"], (row["dims"], row["per_call"], row["backprop"])
+        assert row["seconds"]["full"] == row["calls"]["full"] * row["per_call"]
+    assert "This machine was busy" in demo.numbers.value and "rough" in demo.numbers.value
+
+
+def test_a_quiet_machine_is_not_called_busy(monkeypatch):
+    ScriptedClock(monkeypatch, slow=0)
+    demo = gw.CheckCostDemo(widths=(4, 16), m=16)
+    assert all(row["per_call"] < row["backprop"] for row in demo.rows)
+    assert "busy" not in demo.numbers.value and "fastest of" in demo.numbers.value
 
 
 def test_regularization_demo():
@@ -250,6 +307,34 @@ def test_dropout_demo():
     demo.keep_prob_slider.value = 1.0
     assert demo.report.passed and max(demo.costs) == min(demo.costs)
     assert shows_no_error(demo)
+
+
+def test_the_dropout_demo_gives_each_word_one_number():
+    """The figure's title and the report speak of different sets of calls: they must not call two different
+    numbers by one name (the title's spread of 20 calls, the diagnosis's spread of the check's own calls)."""
+    demo = gw.DropoutDemo(keep_prob=0.8)
+    title = demo._drawing.fig.gradlab_markers[1].get_text()
+    text = title + " " + re.sub(r"<[^>]+>", " ", html_module.unescape(demo.report_view.value))
+    named = collections.defaultdict(set)
+    for word, number in re.findall(r"\b(spread|range|apart)\b\D{0,30}?(\d[\d.e+-]*\d|\d)", text):
+        named[word].add(float(number))
+    assert named and all(len(numbers) == 1 for numbers in named.values()), dict(named)
+
+
+def test_every_mark_in_a_report_table_is_explained():
+    """The table's bar column has a heading and a key; a row without an error bar (a random cost) has no bar
+    and no mark, and a key line says what its dash means."""
+    random_cost = gw.DropoutDemo(keep_prob=0.8).report_view.value
+    rows = re.findall(r'<tr class="\w+">(.*?)</tr>', random_cost)
+    assert rows and not any('class="edge"' in row or 'class="bar"' in row for row in rows)
+    assert "A dash: no error bar" in random_cost and "dashed mark" not in random_cost
+    X, Y, parameters = course.course_test_case()
+    report = gradlab.check_backprop(course.forward_propagation_n, course.backward_propagation_n, X, Y, parameters)
+    table = report._repr_html_()
+    headings = re.findall(r"<th>([^<]*)</th>", table)
+    assert len(headings) == len(re.findall(r'<td>', re.search(r'<tr class="\w+">(.*?)</tr>', table).group(1)))
+    assert all(heading.strip() for heading in headings), headings
+    assert table.count('class="edge"') == len(report.layout.names) and "the dashed mark is the error bar" in table
 
 
 @pytest.fixture(scope="module")
@@ -320,12 +405,74 @@ def test_quiz_gives_immediate_feedback():
     quiz = gw.Quiz([gw.Question("2 + 2?", ["3", "4"], answer=1, explanation="Count."),
                     {"prompt": "Shape of theta?", "choices": ["(n, 1)", "(1, n)"], "answer": 0}])
     assert quiz.score == 0 and quiz.answers == [None, None] and "0 of 2 right" in quiz.tally.value
-    quiz.choice_buttons[0].value = 0
-    assert "Not quite" in quiz.feedback[0].value and "<i>4</i>" in quiz.feedback[0].value and quiz.score == 0
     quiz.choose(0, 1)
     assert "Right." in quiz.feedback[0].value and "Count." in quiz.feedback[0].value and quiz.score == 1
     quiz.choose(1, 0)
-    assert quiz.score == 2 and "2 of 2 right." in quiz.tally.value and quiz.feedback[1].value
+    assert quiz.score == 2 and "2 of 2 right at the first try." in quiz.tally.value and quiz.feedback[1].value
+
+
+def test_a_wrong_choice_asks_for_another_try_without_giving_the_answer():
+    question = gw.Question("2 + 2?", ["3", "4", "5"], answer=1, explanation="Count the fingers.",
+                           why_not=["One short.", "", "One too many."])
+    quiz = gw.Quiz([question, gw.Question("1 + 1?", ["2", "11"], answer=0)])
+    quiz.choose(0, 0)
+    told = quiz.feedback[0].value
+    assert "Not quite" in told and "One short." in told and "Try another answer" in told
+    assert "4" not in told and "Count the fingers" not in told and "gradlab-wrong" in told
+    quiz.choose(0, 2)
+    assert "One too many." in quiz.feedback[0].value and "4" not in quiz.feedback[0].value
+    quiz.choose(0, 1)  # found on the third try: right, explained, and not scored as a first-try answer
+    assert "Right." in quiz.feedback[0].value and "Count the fingers." in quiz.feedback[0].value
+    assert quiz.score == 0 and quiz.tries == [3, 0]
+    assert "0 of 2 right at the first try; 1 more found on a later try (1 answered)." in quiz.tally.value
+    quiz.choose(1, 1)  # without a why_not: still no answer given
+    assert "Try another answer" in quiz.feedback[1].value and ">2<" not in quiz.feedback[1].value
+    quiz.choose(1, 0)
+    assert quiz.score == 0 and "0 of 2 right at the first try; 2 more found on a later try." in quiz.tally.value
+
+
+def test_a_first_right_answer_counts_even_after_a_change_of_mind():
+    quiz = gw.Quiz([gw.Question("2 + 2?", ["3", "4"], answer=1)])
+    quiz.choose(0, 1)
+    quiz.choose(0, 0)
+    assert quiz.score == 1 and "Not quite" in quiz.feedback[0].value
+
+
+# What gives an option away: it is the longest and most specific, it echoes the prompt's words, or the answer
+# sits at the same place question after question.
+FUNCTION_WORDS = set("the and for with that this what does from into its are was you your not how why which where "
+                     "when there then than about some".split())
+
+
+def content_words(text):
+    return {w for w in re.findall(r"\w+", text.lower())
+            if w not in FUNCTION_WORDS and (len(w) >= 3 or any(c.isdigit() for c in w))}
+
+
+BANK = [(lesson, q) for lesson, questions in gw.quiz_bank.QUESTIONS.items() for q in questions]
+
+
+@pytest.mark.parametrize("lesson, question", BANK, ids=lambda v: str(v) if isinstance(v, int) else v.prompt[:30])
+def test_no_quiz_option_gives_itself_away(lesson, question):
+    right = question.choices[question.answer]
+    wrong = [c for k, c in enumerate(question.choices) if k != question.answer]
+    assert len(right) <= 1.5 * max(len(c) for c in wrong), f"the answer is by far the longest: {right!r}"
+    echoed = content_words(right) & content_words(question.prompt)
+    assert len(echoed) <= max(len(content_words(c) & content_words(question.prompt)) for c in wrong), (
+        f"the answer repeats the question's {sorted(echoed)} more than any other option does")
+    assert len(question.why_not) == len(question.choices) and all(
+        question.why_not[k] for k in range(len(question.choices)) if k != question.answer), "a wrong choice without a why"
+    for reason in question.why_not:
+        assert right not in reason or len(right) < 4, f"a why_not names the answer {right!r}"
+
+
+def test_the_answers_are_neither_the_longest_nor_in_one_place_across_the_bank():
+    longest = [q.prompt for _, q in BANK
+               if len(q.choices[q.answer]) > max(len(c) for k, c in enumerate(q.choices) if k != q.answer)]
+    chance = sum(1 / len(q.choices) for _, q in BANK)
+    assert len(longest) <= chance, f"the answer is the longest option in {len(longest)} of {len(BANK)} questions"
+    places = collections.Counter(q.answer for _, q in BANK)
+    assert max(places.values()) <= len(BANK) / 2, f"answers by position: {dict(places)}"
 
 
 def test_questions_are_validated():
@@ -335,6 +482,8 @@ def test_questions_are_validated():
         gw.Question("?", ["a"], answer=0)
     with pytest.raises(ValueError, match="at least one question"):
         gw.Quiz([])
+    with pytest.raises(ValueError, match="one entry per choice"):
+        gw.Question("?", ["a", "b"], answer=0, why_not=["no"])
 
 
 # -- conventions -----------------------------------------------------------------------------------------
@@ -379,14 +528,29 @@ def test_find_the_bug_shows_the_numbers_first_and_the_diagnoses_as_a_hint():
     assert game.guess == game.answer
     game.submit_button.click()
     assert game.solved and game.score == 1 and game.hinted_score == 1
-    assert "(with a hint)" in game.feedback.value and "1 of them with a hint" in game.scoreboard.value
+    assert "(with a hint)" in game.feedback.value and "1 with a hint" in game.scoreboard.value
     game.next_button.click()
     assert not game.hinted and game.hint.value == "" and not game.hint_button.disabled
     assert game.guess is None and game.guess_picker.value == ""
     game.guess = game.answer
     game.submit()
     assert game.score == 2 and game.hinted_score == 1
-    assert "Score:</b> 2 of 2 rounds solved at the first guess, 1 of them with a hint" in game.scoreboard.value
+    assert "Score:</b> 2 of 2 rounds solved: 2 at the first guess, 1 with a hint." in game.scoreboard.value
+
+
+def test_find_the_bug_counts_a_round_solved_with_a_hint_after_a_wrong_guess():
+    game = gw.FindTheBug(seed=1)
+    game.guess = game.answer
+    game.submit()  # round 1: at the first guess, no hint
+    game.next_bug()
+    game.hint_button.click()
+    game.guess = next(n for n in bugs.CATALOGUE if bugs.get(n).kind != bugs.get(game.answer).kind)
+    game.submit()
+    game.guess = game.answer
+    game.submit()  # round 2: with the hint, at the second guess
+    assert "none with a hint" not in game.scoreboard.value
+    assert (game.solved_rounds, game.score, game.hinted_rounds, game.hinted_score) == (2, 1, 1, 0)
+    assert "Score:</b> 2 of 2 rounds solved: 1 at the first guess, 1 with a hint." in game.scoreboard.value
 
 
 def test_lesson_quizzes_come_from_the_library():

@@ -47,10 +47,10 @@ def gradient_check(cost, parameters, gradients, *, epsilon=1e-7, threshold=2e-7,
         calls = PROBE_CALLS + (noise.calls if meaningful else 0)
         gradient_eps = float(np.finfo(target.gradient_dtype).eps)
         if mode == "directional":
-            measurements, more = modes.directional_rows(target, directions, epsilon, seed)
+            measurements, more = modes.directional_rows(target, directions, epsilon, seed, cost_at_theta)
             calls += more
             if meaningful:
-                measurements, more = judge(target, measurements, noise, epsilon, gradient_eps, seed)
+                measurements, more = judge(target, measurements, noise, epsilon, gradient_eps, seed, cost_at_theta)
                 calls += more
             positions = _refine_positions(target, measurements, samples, seed)
         else:
@@ -60,10 +60,12 @@ def gradient_check(cost, parameters, gradients, *, epsilon=1e-7, threshold=2e-7,
         components, more = modes.component_rows(target, positions, epsilon, cost_at_theta, workers, per_call)
         calls += more
         if meaningful:
-            components, more = judge(target, components, noise, epsilon, gradient_eps, seed)
+            components, more = judge(target, components, noise, epsilon, gradient_eps, seed, cost_at_theta)
             calls += more
         if measurements is None:
             measurements = components
+        elif meaningful:
+            measurements = _set_aside_what_components_deny(target, measurements, components)
     finally:
         wrote = target.restore()
     if wrote:
@@ -151,6 +153,20 @@ def _refine_positions(target, measurements, samples, seed):
     every = modes.sampled_positions(target, max(samples, REFINE_SAMPLES), seed)
     owners = np.searchsorted(target.layout.starts, every, side="right") - 1
     return every[np.isin(owners, sorted(failing))]
+
+
+def _set_aside_what_components_deny(target, directions, components):
+    """A direction that disagrees, in a parameter whose every component was measured and none disagrees, crosses
+    a point where the cost has no gradient (the sum of agreeing components would be its derivative otherwise):
+    it is set aside as a kink, so that no report names a bug its own rows deny."""
+    kink = directions.kink.copy()
+    for k, name in enumerate(target.layout.names):
+        block = target.layout.slice(name)
+        mine = components.parameter == k
+        covered = np.unique(components.position[mine]).size == block.stop - block.start
+        if covered and not np.any(components.above[mine]):
+            kink |= (directions.parameter == k) & directions.above
+    return directions.with_(kink=kink)
 
 
 def _examples(X):

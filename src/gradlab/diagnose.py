@@ -62,8 +62,8 @@ def layered(report):
 
 def nondeterministic(report):
     return Diagnosis("nondeterministic", None,
-                     f"The cost gave different values at the same parameters (they spread over "
-                     f"{report.cost_spread:.3g}): dropout is on, or something random runs in the forward pass. "
+                     f"The cost gave different values at the same parameters (calls in a row came out up to "
+                     f"{report.cost_spread:.3g} apart): dropout is on, or something random runs in the forward pass. "
                      "The numerical gradient is then noise and pass/fail means nothing. Set keep_prob = 1.0 "
                      "(or fix the dropout mask with a seed) for the check, then turn dropout back on.")
 
@@ -97,7 +97,8 @@ def precision(report):
 
 
 def unresolved(report):
-    """Parameters the check cannot judge, grouped by why: kinks only, steps lost, or a bar too coarse."""
+    """Parameters the check cannot judge, grouped by why: kinks only, steps lost, a zero gradient, or a bar too
+    coarse for the gradient."""
     if not report.meaningful:
         return []
     groups = {}
@@ -106,22 +107,32 @@ def unresolved(report):
         if np.all(rows.kink | rows.lost):
             groups.setdefault("kink" if np.any(rows.kink) else "lost", []).append(name)
         else:
-            groups.setdefault("coarse", []).append(name)
+            judged = rows.select(rows.judged)
+            zero = np.all(np.maximum(np.abs(judged.analytic), np.abs(judged.reference)) <= judged.bar)
+            groups.setdefault("zero" if zero else "coarse", []).append(name)
     found = []
+    directions = report.mode == "directional"
     for reason, names in groups.items():
         listed = ", ".join(names)
         if reason == "kink":
-            text = (f"Every measured entry of {listed} sits at a kink, where no derivative exists: the check "
-                    "cannot judge it here. Check again at other parameters (or other data).")
+            where = (f"Every random direction measured in {listed} crosses a kink" if directions else
+                     f"Every measured entry of {listed} sits at a kink")
+            text = (f"{where}, where no derivative exists: the check cannot judge it here. Check again at other "
+                    "parameters (or other data)" + (", or in full mode." if directions else "."))
         elif reason == "lost":
             text = (f"In {listed}, theta + epsilon rounds back to theta (epsilon = {report.epsilon:g} is below "
                     f"the parameters' resolution in {report.dtype}): nothing was measured. Use a larger epsilon.")
+        elif reason == "zero":
+            text = (f"The gradient of {listed} is zero within its error bar (a minimum, a plateau, ReLU units off "
+                    "for every example, or a gradient too small for this epsilon): an error that adds to it would "
+                    "show, but one that multiplies it (a wrong factor) cannot. Check again at other parameters, or "
+                    "with a larger epsilon.")
         else:
             noise = report.noise.sigma if report.noise is not None else float("nan")
-            text = (f"The error bar of {listed} ({report.resolution:.2g}) is more than a tenth of the gradient's "
-                    f"largest entry ({report.scale:.2g}): the cost's round-off ({noise:.2g}) divided by epsilon "
-                    f"({report.epsilon:g}) swamps what the check measures, so it cannot judge them. Check with "
-                    "a larger epsilon, in float64, or where the gradients are larger.")
+            text = (f"The error bar of {listed} is more than a tenth of {'its' if len(names) == 1 else 'their'} own "
+                    f"gradient: the cost's round-off ({noise:.2g}) divided by epsilon ({report.epsilon:g}) swamps "
+                    "what the check measures there, so an error of a tenth of that gradient could hide in it. "
+                    "Check with a larger epsilon, in float64, or where the gradients are larger.")
         found.append(Diagnosis("unresolved", names[0] if len(names) == 1 else None, text,
                                parameters=tuple(names)))
     return found
@@ -130,14 +141,23 @@ def unresolved(report):
 def kinks(report):
     found = []
     c = report.components
+    directions = report.measurements if report.mode == "directional" else None
     for k, name in enumerate(report.layout.names):
         count = int(np.sum(c.kink & (c.parameter == k)))
+        crossing = 0 if directions is None else int(np.sum(directions.kink & (directions.parameter == k)))
+        parts = []
         if count:
+            parts.append(f"{count} entr{'y' if count == 1 else 'ies'} of {name} {'sits' if count == 1 else 'sit'} "
+                         "at a kink")
+        if crossing:
+            parts.append(f"{crossing} random direction{'' if crossing == 1 else 's'} in {name} "
+                         f"{'crosses' if crossing == 1 else 'cross'} a kink")
+        if parts:
             found.append(Diagnosis(
                 "kink", name,
-                f"{count} entr{'y' if count == 1 else 'ies'} of {name} {'sits' if count == 1 else 'sit'} at a kink "
-                "(a ReLU or max exactly at its corner): the left and right one-sided differences disagree "
-                "there, so no derivative exists. Not a bug; they are left out of the verdict (difference "
+                f"{' and '.join(parts)} (a ReLU or max exactly at its corner): the left and right one-sided "
+                "differences disagree there, and do not come together as the step shrinks, so no derivative "
+                "exists. Not a bug; they are left out of the verdict (difference "
                 f"{report.difference:.3g} without them, {report.difference_including_kinks:.3g} with them)."))
     return found
 

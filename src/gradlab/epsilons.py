@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from .check import check_backprop
 
 EPSILONS = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9)
+# Each heading names its column alone: the resolution, then the same as a share of the gradient's largest entry.
+HEADINGS = ("epsilon", "verdict", "course's difference", "resolution", "resolution / gradient")
 
 
 @dataclass(frozen=True)
@@ -35,15 +37,14 @@ class EpsilonTable:
                  f"{r.relative_resolution:.1g}") for r in self.rows]
 
     def __str__(self):
-        head = ("epsilon", "verdict", "course's difference", "resolution", "of the gradient")
+        head = HEADINGS
         lines = [head] + self._lines()
         widths = [max(len(line[k]) for line in lines) for k in range(len(head))]
         text = ["  ".join(cell.rjust(w) for cell, w in zip(line, widths)) for line in lines]
         return "\n".join(text + [f"finest resolution at epsilon = {self.best:.0e}"])
 
     def _repr_html_(self):
-        head = "".join(f"<th style='padding:2px 10px;text-align:right'>{h}</th>" for h in (
-            "epsilon", "verdict", "course's difference", "resolution", "of the gradient"))
+        head = "".join(f"<th style='padding:2px 10px;text-align:right'>{h}</th>" for h in HEADINGS)
         body = "".join("<tr>" + "".join(f"<td style='padding:2px 10px;text-align:right;white-space:nowrap'>{c}</td>"
                                         for c in line) + "</tr>" for line in self._lines())
         return (f"<table><tr>{head}</tr>{body}</table><p>Finest resolution at epsilon = "

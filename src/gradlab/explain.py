@@ -69,6 +69,11 @@ def resolution_line(report):
     if not report.meaningful or not len(report.measurements):
         return ""
     entry = report.resolution
+    if report.mode == "directional":
+        share = f" (about {report.relative_resolution:.1g} of the largest one)" if report.scale > 0 else ""
+        return (f"Resolution: a derivative along a random direction off by more than {entry:.2g} would "
+                f"show{share}; smaller errors, or errors in entries the directions barely touch, cannot be seen "
+                "at this point.")
     if report.scale > 0:
         return (f"Resolution: errors larger than about {report.relative_resolution:.1g} of this gradient (an entry "
                 f"off by more than {entry:.2g}) would show; smaller ones cannot be seen at this point.")

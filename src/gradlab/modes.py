@@ -43,7 +43,19 @@ def component_rows(target, positions, epsilon, cost_at_theta, workers=1, seconds
     analytic = target.analytic[positions]
     parameter = np.searchsorted(target.layout.starts, positions, side="right") - 1
     values = target.pristine.reshape(-1)[positions].astype(np.float64)
-    return Measurements.of(parameter, positions, analytic, numerical, left, right, values), 2 * len(positions)
+    up, down = steps_taken(target, positions, epsilon)
+    return Measurements.of(parameter, positions, analytic, numerical, left, right, values, plus=plus, minus=minus,
+                           step=(up + down) / (2 * epsilon)), 2 * len(positions)
+
+
+def steps_taken(target, positions, h):
+    """(up, down): theta_i + h and theta_i - h are rounded to the parameters' precision, so the steps taken
+    are these, exactly (in float64), not h."""
+    old = target.pristine.reshape(-1)[positions]
+    dtype = target.dtype.type
+    up = (old + dtype(h)).astype(np.float64) - old.astype(np.float64)
+    down = old.astype(np.float64) - (old - dtype(h)).astype(np.float64)
+    return up, down
 
 
 def full_positions(target):
@@ -67,72 +79,73 @@ def direction(size, seed, parameter, number):
     return v / np.linalg.norm(v)
 
 
-def directional_difference(target, k, v, epsilon):
-    """(D along v, the bound on D's error from rounding theta +/- epsilon v) in parameter k's block."""
+def directional_costs(target, k, v, h):
+    """(cost at theta + h v, cost at theta - h v, how far rounding moved each step from h v) in parameter k's
+    block; theta is put back exactly afterwards."""
     name = target.layout.names[k]
     block = target.flat[target.layout.slice(name)]
     saved = block.copy()  # one copy per direction: restoring by subtraction would not be exact
     try:
-        block += epsilon * v
-        taken_up = block.astype(np.float64) - saved
+        block += h * v
+        slip_up = np.linalg.norm(block.astype(np.float64) - saved - h * v)
         plus = target.evaluate()
-        block[:] = saved - epsilon * v
-        taken_down = saved - block.astype(np.float64)
+        block[:] = saved - h * v
+        slip_down = np.linalg.norm(saved - block.astype(np.float64) - h * v)
         minus = target.evaluate()
     except Exception as error:
         _add_note(error, f"while evaluating the cost along a random direction in {name}")
         raise
     finally:
         block[:] = saved
-    if not (np.isfinite(plus) and np.isfinite(minus)):
-        raise ValueError(f"the cost is not finite along a random direction in {name} (epsilon={epsilon})")
-    # the steps taken differ from epsilon v by rounding; a derivative of size |g| moves D by at most this much
-    slip = np.linalg.norm(taken_up + taken_down - 2 * epsilon * v) / (2 * epsilon)
-    gradient = np.linalg.norm(target.analytic[target.layout.slice(name)])
-    return (plus - minus) / (2 * epsilon), float(slip * gradient)
+    return plus, minus, float(slip_up), float(slip_down)
 
 
-def directional_rows(target, directions, epsilon, seed):
+def directional_rows(target, directions, epsilon, seed, cost_at_theta):
     """Per parameter, the derivative along a few random unit directions against the projected gradient."""
-    rows = {field: [] for field in ("parameter", "number", "analytic", "numerical", "value", "slip")}
+    rows = {field: [] for field in ("parameter", "number", "analytic", "plus", "minus", "value", "slip")}
     calls = 0
     for k, name in enumerate(target.layout.names):
         block = target.layout.slice(name)
+        gradient = np.linalg.norm(target.analytic[block])
         for j in range(min(directions, block.stop - block.start)):
             v = direction(block.stop - block.start, seed, k, j)
-            numerical, slip = directional_difference(target, k, v, epsilon)
+            plus, minus, slip_up, slip_down = directional_costs(target, k, v, epsilon)
+            if not (np.isfinite(plus) and np.isfinite(minus)):
+                raise ValueError(f"the cost is not finite along a random direction in {name} (epsilon={epsilon})")
             calls += 2
             rows["parameter"].append(k)
             rows["number"].append(j)
-            rows["numerical"].append(numerical)
-            rows["slip"].append(slip)
+            rows["plus"].append(plus)
+            rows["minus"].append(minus)
+            # the steps taken differ from epsilon v by rounding; a derivative of size |g| moves D by at most this
+            rows["slip"].append((slip_up + slip_down) / (2 * epsilon) * gradient)
             rows["analytic"].append(float(target.analytic[block] @ v))
             rows["value"].append(float(target.pristine.reshape(-1)[block].astype(np.float64) @ v))
-    n = len(rows["parameter"])
-    nothing = np.full(n, np.nan)
+    plus, minus = np.asarray(rows["plus"], dtype=np.float64), np.asarray(rows["minus"], dtype=np.float64)
+    n = len(plus)
     measurements = Measurements.of(np.asarray(rows["parameter"], dtype=np.int64), np.full(n, -1, dtype=np.int64),
-                                   np.asarray(rows["analytic"]), np.asarray(rows["numerical"]), nothing, nothing,
-                                   np.asarray(rows["value"]), slip=np.asarray(rows["slip"]),
+                                   np.asarray(rows["analytic"]), (plus - minus) / (2 * epsilon),
+                                   (cost_at_theta - minus) / epsilon, (plus - cost_at_theta) / epsilon,
+                                   np.asarray(rows["value"]), plus=plus, minus=minus, slip=np.asarray(rows["slip"]),
                                    number=np.asarray(rows["number"], dtype=np.int64))
     return measurements, calls
 
 
-def measure_again(target, rows, indices, epsilon, seed):
-    """D at another epsilon for some rows (components or directions): index -> value, and the calls made."""
-    found = {}
-    for row in indices:
-        if rows.position[row] >= 0:
-            plus, minus = centred_differences(target, [rows.position[row]], epsilon)
-            value = (plus[0] - minus[0]) / (2 * epsilon)
-        else:
-            k = int(rows.parameter[row])
-            block = target.layout.slice(target.layout.names[k])
-            v = direction(block.stop - block.start, seed, k, int(rows.number[row]))
-            value = directional_difference(target, k, v, epsilon)[0]
-        if not np.isfinite(value):
-            raise ValueError(f"the cost is not finite at epsilon = {epsilon:g} while measuring again")
-        found[int(row)] = float(value)
-    return found, 2 * len(found)
+def costs_at(target, rows, row, h, seed):
+    """(cost at +h, cost at -h, taken, off) along the axis or direction of one measured row. For a component,
+    taken is the mean step over h (theta_i + h is rounded) and off is |up - h| + |down - h|; for a direction,
+    taken is 1 and off is how far rounding moved the two steps from h v (the norms, added)."""
+    if rows.position[row] >= 0:
+        position = int(rows.position[row])
+        plus, minus = centred_differences(target, [position], h)
+        up, down = steps_taken(target, np.array([position]), h)
+        taken, off = (up[0] + down[0]) / (2 * h), abs(up[0] - h) + abs(down[0] - h)
+        return float(plus[0]), float(minus[0]), float(taken), float(off)
+    k = int(rows.parameter[row])
+    block = target.layout.slice(target.layout.names[k])
+    v = direction(block.stop - block.start, seed, k, int(rows.number[row]))
+    plus, minus, slip_up, slip_down = directional_costs(target, k, v, h)
+    return plus, minus, 1.0, slip_up + slip_down
 
 
 def _require_finite_costs(target, positions, plus, minus):

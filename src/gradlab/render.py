@@ -105,6 +105,21 @@ _CSS = {"ok": "ok", "FAIL": "fail", "unresolved": "unresolved"}
 _OUTCOME_CSS = {"passed": "ok", "FAILED": "fail", "unresolved": "unresolved", "meaningless": "unresolved"}
 
 
+_BAR_KEY = ("The bars draw gap / error bar on a log scale; the dashed mark is the error bar itself: a bar that "
+            "reaches past it stands above its error bar.")
+_NO_BAR_KEY = "A dash: no error bar, since the cost gave different values at the same parameters."
+
+
+def _ratio_bar(ratio):
+    """A bar whose length is log10 of gap / error bar, with the error bar itself at the dashed mark: a parameter
+    within its error ends left of it, one above it right of it. Nothing where there is no error bar."""
+    if not np.isfinite(ratio):
+        return ""
+    length = int(np.clip((np.log10(max(ratio, 1e-6)) + 6) * 10, 2, 100))
+    return (f'<span class="bar" style="width:{min(length, 60)}px"></span><span class="edge"></span>'
+            f'<span class="bar" style="width:{max(length - 60, 0)}px"></span>')
+
+
 def render_html(report, k=_WORST, *, diagnoses=True):
     """The report as HTML; diagnoses=False leaves the diagnoses out (a game may hold them back as a hint)."""
     e = html.escape
@@ -113,17 +128,15 @@ def render_html(report, k=_WORST, *, diagnoses=True):
              f'<p><b class="{_OUTCOME_CSS[report.outcome]}">{e(summary)}</b><br>'
              + "<br>".join(e(line) for line in rest) + f"<br><small>{e(_mode_line(report))}</small></p>",
              "<table><tr><th>parameter</th><th>shape</th><th>difference</th><th>gap / error bar</th>"
-             "<th>status</th><th></th></tr>"]
-    for name, shape, d, ratio, status in _parameter_rows(report):
-        # a bar whose length is log10 of gap / error bar, with the error bar itself at the dashed mark: a
-        # parameter within its error ends left of it, one above it right of it
-        length = int(np.clip((np.log10(max(ratio, 1e-6)) + 6) * 10, 2, 100)) if np.isfinite(ratio) else 0
+             "<th>status</th><th>gap / error bar, log scale</th></tr>"]
+    rows = _parameter_rows(report)
+    for name, shape, d, ratio, status in rows:
         parts.append(f'<tr class="{_CSS[status]}"><td>{e(name)}</td><td>{e(shape)}</td><td>{d:.3g}</td>'
-                     f'<td>{_ratio(ratio)}</td><td>{status}</td>'
-                     f'<td><span class="bar" style="width:{min(length, 60)}px">'
-                     f'</span><span class="edge"></span><span class="bar" style="width:{max(length - 60, 0)}px">'
-                     "</span></td></tr>")
+                     f'<td>{_ratio(ratio)}</td><td>{status}</td><td>{_ratio_bar(ratio)}</td></tr>')
     parts.append("</table>")
+    finite = {bool(np.isfinite(row[3])) for row in rows}
+    keys = [key for key, shown in ((_BAR_KEY, True in finite), (_NO_BAR_KEY, False in finite)) if shown]
+    parts.append(f'<p class="gradlab-bar-key"><small>{" ".join(keys)}</small></p>')
     if not report.passed and len(report.components) and report.meaningful:
         parts.append("<p>Worst components:</p><ul>" + "".join(f"<li>{e(line)}</li>"
                                                                 for line in _worst_lines(report, k)) + "</ul>")

@@ -1,8 +1,8 @@
 """GradCheckReport: what a gradient check measured, and the one decision that follows from it.
 
 Each measured row has an error bar (gradlab.errorbar). A parameter is "FAIL" when a row of it stands above
-its bar, "unresolved" when the check cannot judge it (only kinks, steps lost to rounding, a bar coarser than
-the gradient itself, a random cost), and "ok" otherwise. Everything that states a verdict reads `status`:
+its bar, "unresolved" when the check cannot judge it (only kinks, steps lost to rounding, a bar coarser than a
+tenth of its own gradient, a random cost), and "ok" otherwise. Everything that states a verdict reads `status`:
 `failing`, `unresolved`, `passed`, `verdict`, the text, the HTML, the heatmaps, the widgets, the grader. The
 course's relative difference and its threshold are reported beside it, and explained where they disagree.
 """
@@ -19,9 +19,9 @@ from .tolerance import tolerance_for, verdict as course_scale
 
 OK, FAIL, UNRESOLVED = "ok", "FAIL", "unresolved"
 STATUSES = (OK, FAIL, UNRESOLVED)
-# A parameter whose error bar is more than this share of the gradient's scale cannot be judged: an error a
-# tenth the size of the gradient could hide in it. The scale is the gradient's largest entry, or |J| where that is
-# larger (at a minimum the gradient is ~0, yet an error of the size a gradient of this cost takes would show).
+# A parameter whose error bar is more than this share of its own gradient (its largest entry, either side) cannot be
+# judged: an error a tenth the size of the gradient could hide in it. At a minimum the gradient is zero: an error
+# that adds to it would still show (a gap above the bar fails), one that scales it could not.
 RESOLVE_LIMIT = 0.1
 # Where the bars are that coarse, a gap just above one is no evidence: it must stand this many bars above.
 CLEARLY_ABOVE = 3.0
@@ -121,10 +121,22 @@ class GradCheckReport:
         judged = rows.select(rows.judged)
         if len(judged) == 0:
             return UNRESOLVED
-        coarse = np.max(judged.bar) > RESOLVE_LIMIT * max(self.scale, abs(self.cost_value))
+        coarse = self.coarse[name]
         if np.any(judged.above) and (not coarse or np.max(judged.ratio) > CLEARLY_ABOVE):
             return FAIL
         return UNRESOLVED if coarse else OK
+
+    @cached_property
+    def coarse(self):
+        """name -> True where the parameter's error bar is more than RESOLVE_LIMIT of its own gradient (its
+        largest entry, analytic or numerical, over its judged rows)."""
+        result = {}
+        for name in self.layout.names:
+            rows = self._parameter_rows(name)
+            judged = rows.select(rows.judged)
+            own = float(np.max(np.maximum(np.abs(judged.analytic), np.abs(judged.reference)), initial=0.0))
+            result[name] = bool(len(judged)) and bool(np.max(judged.bar) > RESOLVE_LIMIT * own)
+        return result
 
     def status(self, name):
         """"ok" (within its error bar), "FAIL" (above it) or "unresolved" (the check cannot judge it)."""
@@ -168,21 +180,30 @@ class GradCheckReport:
 
     @cached_property
     def gap_ratio(self):
-        """name -> the largest gap / error bar over its judged rows (above 1: FAIL)."""
+        """name -> the largest gap / error bar over everything measured of it, judged rows only (above 1: FAIL).
+
+        In directional mode that is its directions and the components then sampled from a failing parameter,
+        so the table's number is never below a worst component's."""
+        sources = [self.measurements] + ([] if self.components is self.measurements else [self.components])
         result = {}
         for name in self.layout.names:
-            rows = self._parameter_rows(name)
-            ratio = rows.ratio[rows.judged]
-            result[name] = float(np.max(ratio, initial=0.0))
+            parts = [self._parameter_rows(name, rows) for rows in sources]
+            result[name] = max(float(np.max(part.ratio[part.judged], initial=0.0)) for part in parts)
         return result
 
     @cached_property
     def resolution(self):
-        """The largest error bar over the judged rows: an entry off by more than this would show. (Rows
-        measured again at epsilon / 2 are left out: their bars carry the extra round-off of the smaller step.)"""
+        """An entry (in directional mode, a derivative along a random direction) off by more than this would
+        show: over the judged rows, twice the largest error bar, since a row's numerical value may itself be off
+        by up to its bar and the gap must then still stand above it (four times, CLEARLY_ABOVE + 1, in a
+        parameter whose bars are coarse)."""
         m = self.measurements
-        plain = m.judged & np.isnan(m.extrapolated)
-        return float(np.max(m.bar[plain if plain.any() else m.judged], initial=0.0))
+        widest = 0.0
+        for k, name in enumerate(self.layout.names):
+            bars = m.bar[m.judged & (m.parameter == k)]
+            if bars.size:
+                widest = max(widest, (1 + (CLEARLY_ABOVE if self.coarse[name] else 1.0)) * float(np.max(bars)))
+        return widest
 
     @property
     def relative_resolution(self):
@@ -211,8 +232,9 @@ class GradCheckReport:
     def tolerance(self):
         return tolerance_for(self.dtype)
 
-    def _parameter_rows(self, name):
-        return self.measurements.select(self.measurements.parameter == self.layout.names.index(name))
+    def _parameter_rows(self, name, rows=None):
+        rows = self.measurements if rows is None else rows
+        return rows.select(rows.parameter == self.layout.names.index(name))
 
     def rows(self, name, *, include_kinks=False):
         """(analytic, numerical, value) of the verdict's rows for one parameter (judged rows only, unless

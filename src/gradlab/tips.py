@@ -27,10 +27,11 @@ class InitAndTrained:
                 f"(cost {self.costs[0]:.4g} -> {self.costs[-1]:.4g}):\n{self.after_training}")
 
     def _repr_html_(self):
-        cell = '<td style="vertical-align:top;padding-right:16px">'
-        return (f"<table><tr><th>At initialization</th><th>After {self.steps} training steps</th></tr>"
-                f"<tr>{cell}{self.at_init._repr_html_()}</td>{cell}{self.after_training._repr_html_()}</td>"
-                "</tr></table>")
+        # side by side where both fit, one above the other where they do not: each is as narrow as its table
+        box = '<div style="flex:1 1 0;min-width:min-content">'
+        return ('<div class="gradlab-side-by-side" style="display:flex;flex-wrap:wrap;column-gap:24px">'
+                f"{box}<h5>At initialization</h5>{self.at_init._repr_html_()}</div>"
+                f"{box}<h5>After {self.steps} training steps</h5>{self.after_training._repr_html_()}</div></div>")
 
 
 def check_at_init_and_after_training(layer_dims=(4, 5, 3, 1), *, backward=None, activation="relu",

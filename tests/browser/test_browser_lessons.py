@@ -2,10 +2,12 @@
 driven by Playwright.
 
 For each lesson and front end: the notebook runs top to bottom, its widgets render (no "Error displaying
-widget", no traceback or stderr output anywhere), moving the "epsilon" slider with the keyboard changes
-the explorer's output, and clicking "Run check" fills or refreshes the check panel. The tests know the
-widgets only through the DOM: a slider whose description is "epsilon" and a button "Run check".
-Screenshots go to test-artifacts/browser/.
+widget", no traceback or stderr output, and no widget showing an error of its own, .gradlab-error-message,
+anywhere), moving the "epsilon" slider with the keyboard changes the explorer's output and its numbers follow
+the slider and name the best epsilon the library finds, and clicking "Run check" fills or refreshes the check
+panel with the verdict and the failing parameters the library finds for the same check. The tests know the
+widgets only through the DOM: a slider whose description is "epsilon", a button "Run check", and what the
+widgets write. Screenshots go to test-artifacts/browser/.
 """
 
 from __future__ import annotations
@@ -15,8 +17,13 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pytest
+
+import gradlab
+from gradlab import course
+from promises import explorer_says_what_the_library_finds, panel_says_what_the_library_finds
 
 pytestmark = pytest.mark.browser
 
@@ -26,6 +33,7 @@ NB7_IDLE = re.compile(r"Kernel status:\s*Idle")  # Notebook 7's toolbar
 EPSILON = re.compile(r"^\s*epsilon\s*:?\s*$", re.IGNORECASE)
 RUN_CHECK = re.compile(r"^\s*Run check\s*$")
 STDERR = '[data-mime-type="application/vnd.jupyter.stderr"]'  # tracebacks and warnings render as this
+WIDGET_ERROR = ".gradlab-error-message"  # where a gradlab widget writes a callback's exception
 # The cell's own output area: the outermost one around a control (an Output widget nests its own).
 CELL_OUTPUT = "xpath=ancestor::div[contains(concat(' ', normalize-space(@class), ' '), ' jp-OutputArea ')][last()]"
 
@@ -77,16 +85,24 @@ LAB_CELLS_JS = """() => Array.from(document.querySelectorAll('.jp-NotebookPanel 
 }))"""
 
 
+def course_buggy_check(epsilon, mode):
+    """What lesson 3's panel checks (tests/test_lessons.py holds the lesson to it), at the panel's settings."""
+    X, Y, parameters = course.course_test_case()
+    return gradlab.check_backprop(course.forward_propagation_n, course.buggy_backward_propagation_n, X, Y,
+                                  parameters, epsilon=epsilon, mode=mode)
+
+
 @dataclass(frozen=True)
 class Lesson:
     number: int
     epsilon_slider: bool  # must have an "epsilon" slider (exercised whenever there is one)
     run_check: bool  # must have a "Run check" button (exercised whenever there is one)
+    panel_checks: Callable | None = None  # (epsilon, mode) -> the report its "Run check" panel must show
 
 
 LESSON_CASES = [
     pytest.param(Lesson(1, epsilon_slider=True, run_check=False), id="lesson01"),
-    pytest.param(Lesson(3, epsilon_slider=False, run_check=True), id="lesson03"),
+    pytest.param(Lesson(3, epsilon_slider=False, run_check=True, panel_checks=course_buggy_check), id="lesson03"),
 ]
 
 
@@ -152,11 +168,14 @@ def wait_for_change(root, before: dict, timeout: float = UPDATE_TIMEOUT, count_r
 
 
 def assert_no_errors(scope, where: str) -> None:
-    """No "Error displaying widget", no traceback, no warning (stderr) output in `scope`."""
+    """No "Error displaying widget", no traceback, no warning (stderr) output, and no gradlab widget showing
+    an error of its own (a callback's exception, written into the widget) in `scope`."""
     broken = scope.get_by_text("Error displaying widget").all_text_contents()
     assert not broken, f"{where}: {broken}"
     errors = scope.locator(STDERR).all_text_contents()
     assert not errors, f"{where}: error or stderr output:\n" + "\n-----\n".join(e[:3000] for e in errors)
+    shown = [text.strip() for text in scope.locator(WIDGET_ERROR).all_text_contents() if text.strip()]
+    assert not shown, f"{where}: a widget shows an error:\n" + "\n-----\n".join(shown)
 
 
 def shoot(page, root, path: Path, full_page: bool = False) -> None:
@@ -196,11 +215,13 @@ def exercise_epsilon_slider(page, shots: Path, full_page: bool = False, keys=ARR
         f"explorer's output within {UPDATE_TIMEOUT} s; it shows: {after['text']!r}"
     )
     assert_no_errors(root, "explorer after moving epsilon")
+    explorer_says_what_the_library_finds(slider)
     shoot(page, root, shots.with_name(shots.name + "-epsilon-after.png"), full_page)
 
 
-def exercise_run_check(page, shots: Path, full_page: bool = False) -> None:
-    """Click the first "Run check" button; the check panel's output must appear or be redrawn."""
+def exercise_run_check(page, shots: Path, full_page: bool = False, panel_checks=None) -> None:
+    """Click the first "Run check" button; the check panel's output must appear or be redrawn, without an
+    error, and say what panel_checks(epsilon, mode) (the library's check at the panel's settings) says."""
     button = run_check_buttons(page).first
     root = button.locator(CELL_OUTPUT)
     root.scroll_into_view_if_needed()
@@ -215,6 +236,8 @@ def exercise_run_check(page, shots: Path, full_page: bool = False) -> None:
     )
     assert after["text"].strip() or after["images"], "the check panel is empty after 'Run check'"
     assert_no_errors(root, "check panel after 'Run check'")
+    if panel_checks is not None:
+        panel_says_what_the_library_finds(button, panel_checks)
     shoot(page, root, shots.with_name(shots.name + "-run-check.png"), full_page)
 
 
@@ -228,7 +251,7 @@ def exercise_widgets(page, lesson: Lesson, shots: Path, full_page: bool = False,
     if sliders:
         exercise_epsilon_slider(page, shots, full_page, keys)
     if buttons:
-        exercise_run_check(page, shots, full_page)
+        exercise_run_check(page, shots, full_page, lesson.panel_checks)
 
 
 def wait_for_controls(page, lesson: Lesson, timeout: float = 60) -> None:

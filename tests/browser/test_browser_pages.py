@@ -1,7 +1,8 @@
-"""Phase of the browser tests that looks at what a student reads: every lesson at 1280 px in Voila (nothing
-cut off, figures at a readable size, no blank menu), the quizzes that keep their answers until a choice is
-made (JupyterLab, Notebook 7, Voila), and the find-the-bug game that holds its diagnoses back as a hint.
-Full-page screenshots go to test-artifacts/browser/ (pages-*.png).
+"""Phase of the browser tests that looks at what a student reads: every lesson at 1280 px in JupyterLab with its
+file browser open, in Notebook 7 and in Voila (page_checks.py: nothing cut off or past the output area, radio
+options beside their buttons, figures at their drawn size, no blank menu, no widget error; again with every
+slider at its far end), the quizzes that never give an answer away (JupyterLab, Notebook 7, Voila), and the
+find-the-bug game that holds its diagnoses back as a hint. Screenshots go to test-artifacts/browser/ (pages-*.png).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import pytest
 
 from gradlab.widgets.quiz_bank import QUESTIONS
 
+from page_checks import OUTERMOST, move_sliders_to_their_ends, widget_problems
 from test_browser_lessons import (  # noqa: E402  (the lesson tests' helpers, in the same folder)
     NB7_IDLE, RUN_TIMEOUT, assert_no_errors, lab_kernel_idle, notebook7_kernel_idle, run_all_cells,
 )
@@ -20,43 +22,12 @@ pytestmark = pytest.mark.browser
 
 WIDTH = 1280
 LESSONS = (1, 2, 3, 4, 5)
-MIN_FIGURE_PX = 480  # a figure narrower than this has tick labels too small to read
-
-# Elements whose text the page cuts off: content wider than the box (labels end in "..." or are clipped),
-# among visible labels, buttons, radio options, menus and table cells of gradlab's widgets.
-CUT_OFF_JS = """() => {
-  const selectors = ['.widget-label', '.widget-button', '.widget-toggle-button', '.widget-radio-box label',
-                     '.widget-dropdown select', '.gradlab-widget td', '.gradlab-widget th', '.widget-readout'];
-  const found = [];
-  for (const element of document.querySelectorAll(selectors.join(','))) {
-    if (!element.offsetParent || !(element.textContent || '').trim()) continue;
-    if (element.scrollWidth > element.clientWidth + 1) {
-      found.push(`${element.className || element.tagName}: "${(element.textContent || '').trim().slice(0, 60)}" ` +
-                 `(${element.scrollWidth} > ${element.clientWidth} px)`);
-    }
-  }
-  return found;
-}"""
-
-# Table cells holding a status word must keep it on one line.
-WRAPPED_STATUS_JS = """() => Array.from(document.querySelectorAll('.gradlab-report td'))
-  .filter(td => ['ok', 'FAIL', 'unresolved'].includes((td.textContent || '').trim()))
-  .filter(td => td.getClientRects().length && td.getBoundingClientRect().height >
-                1.8 * parseFloat(getComputedStyle(td).lineHeight || '16'))
-  .map(td => td.textContent.trim())"""
-
-BLANK_MENUS_JS = """() => Array.from(document.querySelectorAll('.gradlab-widget select'))
-  .filter(s => s.offsetParent && (s.selectedIndex < 0 || !(s.options[s.selectedIndex].text || '').trim()))
-  .map(s => s.outerHTML.slice(0, 120))"""
+FRONT_ENDS = ("lab", "notebook7", "voila")
 
 # The page's prose: its text without code (where `epsilon**2` is right) and without widgets.
 PROSE_JS = """() => { const clone = document.body.cloneNode(true);
   clone.querySelectorAll('code, pre, .jupyter-widgets').forEach(e => e.remove());
   return clone.textContent || ''; }"""
-
-FIGURE_WIDTHS_JS = """() => Array.from(document.querySelectorAll('.gradlab-figure img'))
-  .filter(i => i.offsetParent).map(i => i.naturalWidth)"""
-
 
 # Voila scrolls an inner element, not the document, so a "full page" shot is only the window: the shot is taken
 # with a window as tall as that element's content.
@@ -88,37 +59,81 @@ def voila_page(browser, voila_server, lesson_name, number, width=WIDTH):
     return context, page
 
 
+def jupyter_page(page, front_end, server, name):
+    """The lesson run top to bottom in JupyterLab (its file browser open, as it opens by default) or Notebook 7,
+    in a window 1280 px wide."""
+    page.set_viewport_size({"width": WIDTH, "height": 900})
+    quoted = urllib.parse.quote(name)
+    if front_end == "lab":
+        url, idle = f"{server.url}lab/tree/{quoted}?reset&token={server.token}", lab_kernel_idle
+    else:
+        url, idle = f"{server.url}notebooks/{quoted}?token={server.token}", notebook7_kernel_idle
+    page.goto(url)
+    idle(page).first.wait_for(timeout=120_000)
+    if front_end == "lab":
+        files = page.locator(".jp-FileBrowser")
+        if not files.is_visible():
+            page.locator('.jp-SideBar [data-id="filebrowser"]').click()
+        files.wait_for(state="visible", timeout=10_000)
+    run_all_cells(page, idle, front_end)
+    page.locator(OUTERMOST).first.wait_for(state="attached", timeout=60_000)
+    return page
+
+
 @pytest.mark.parametrize("number", LESSONS)
-def test_a_lesson_reads_cleanly_at_1280_px(number, browser, voila_server, lesson_name, artifacts):
-    context, page = voila_page(browser, voila_server, lesson_name, number)
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+def test_a_lesson_reads_cleanly_at_1280_px(front_end, number, request, browser, lesson_name, artifacts):
+    """Every widget of the lesson, before and after each of its sliders is moved to its far end: nothing cut
+    off or past the output area, options beside their buttons, figures at their drawn size, no error."""
+    where = f"lesson {number} in {front_end} at {WIDTH} px"
+    if front_end == "voila":
+        context, page = voila_page(browser, request.getfixturevalue("voila_server"), lesson_name, number)
+    else:
+        context, page = None, jupyter_page(request.getfixturevalue("page"), front_end,
+                                           request.getfixturevalue(front_end), lesson_name(number))
     try:
-        assert_no_errors(page, f"lesson {number} in Voila")
-        whole_page_shot(page, artifacts / f"pages-{number:02d}-1280.png")
-        cut = page.evaluate(CUT_OFF_JS)
-        assert not cut, f"lesson {number}: text cut off at {WIDTH} px:\n" + "\n".join(cut)
-        assert not page.evaluate(WRAPPED_STATUS_JS), f"lesson {number}: a status word wraps"
-        assert not page.evaluate(BLANK_MENUS_JS), f"lesson {number}: a menu shows nothing"
-        widths = page.evaluate(FIGURE_WIDTHS_JS)
-        assert all(w >= MIN_FIGURE_PX for w in widths), f"lesson {number}: figures {widths} px wide"
-        text = page.evaluate(PROSE_JS)
-        assert "**" not in text, f"lesson {number}: markdown left unrendered"
-        assert not any(line.strip().startswith("('") for line in text.splitlines()), "a raw tuple is printed"
+        assert_no_errors(page, where)
+        if front_end == "voila":
+            whole_page_shot(page, artifacts / f"pages-{number:02d}-{WIDTH}.png")
+            text = page.evaluate(PROSE_JS)
+            assert "**" not in text, f"{where}: markdown left unrendered"
+            assert not any(line.strip().startswith("('") for line in text.splitlines()), "a raw tuple is printed"
+        problems = widget_problems(page)
+        move_sliders_to_their_ends(page)
+        assert_no_errors(page, f"{where}, after moving every slider to its end")
+        problems += [f"(sliders at their ends) {problem}" for problem in widget_problems(page)]
+        widgets = page.locator(OUTERMOST)
+        for index in range(widgets.count()):
+            widgets.nth(index).screenshot(path=str(artifacts / f"pages-{front_end}-{number:02d}-{index}.png"))
+        assert not problems, f"{where}:\n" + "\n".join(dict.fromkeys(problems))
     finally:
-        context.close()
+        if context is not None:
+            context.close()
 
 
 def quiz_hides_its_answers(page, number, where):
-    """Before any choice no explanation is on the page; after one, its feedback and explanation are."""
+    """Before any choice no explanation is on the page. A wrong choice says why it is wrong and asks for
+    another try, without naming the answer or explaining it; the right choice then shows the explanation."""
     text = page.locator("body").text_content()
     for question in QUESTIONS[number]:
         assert question.explanation not in text, f"{where}: an explanation shows before an answer"
     assert "answer=" not in text and "explanation=" not in text, f"{where}: the quiz's source shows"
     quiz = page.locator(".gradlab-quiz").first
     quiz.scroll_into_view_if_needed()
-    quiz.locator(".widget-radio-box input[type=radio]").first.check()
+    question = QUESTIONS[number][0]
+    radios = quiz.locator(".widget-radio-box").first.locator("input[type=radio]")
     feedback = quiz.locator(".gradlab-quiz-feedback").first
-    feedback.get_by_text(QUESTIONS[number][0].explanation[:40]).wait_for(timeout=30_000)
-    assert "Right." in feedback.text_content() or "Not quite." in feedback.text_content()
+    wrong = next(k for k in range(len(question.choices)) if k != question.answer)
+    radios.nth(wrong).check()
+    feedback.get_by_text("Not quite.").wait_for(timeout=30_000)
+    told = feedback.text_content()
+    assert question.why_not[wrong] in told and "Try another answer" in told, f"{where}: {told!r}"
+    assert question.choices[question.answer] not in told, f"{where}: a wrong choice gives the answer: {told!r}"
+    assert question.explanation[:40] not in page.locator("body").text_content(), f"{where}: explained too early"
+    radios.nth(question.answer).check()
+    feedback.get_by_text(question.explanation[:40]).wait_for(timeout=30_000)
+    assert "Right." in feedback.text_content()
+    assert "0 of" in quiz.locator(".gradlab-quiz-score").text_content()  # found on the second try
 
 
 def test_quiz_answers_stay_hidden_until_a_choice_in_voila(browser, voila_server, lesson_name, artifacts):

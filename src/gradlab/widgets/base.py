@@ -45,9 +45,15 @@ def guarded(method):
 
 
 # Labels and options read whole: radio options and long labels wrap instead of being cut off with "...",
-# and status words in tables stay on one line.
-STYLE = ("<style>.gradlab-widget .widget-radio-box label{white-space:normal;height:auto;line-height:1.4;"
-         "overflow:visible;margin-bottom:4px}.gradlab-widget .widget-radio-box{width:auto;max-width:100%}"
+# a wrapped option stays right of its radio button (ipywidgets floats the button, which comes after the text,
+# so wrapped text ran under and above it), slider read-outs are as wide as their text ("4-128-128-1"), and
+# status words in tables stay on one line.
+STYLE = ("<style>.gradlab-widget .widget-radio-box label{display:flex;align-items:flex-start;white-space:normal;"
+         "height:auto;line-height:1.4;overflow:visible;margin-bottom:4px}"
+         ".gradlab-widget .widget-radio-box label input{order:-1;float:none;flex:none;margin-top:2px}"
+         ".gradlab-widget .widget-radio-box{width:auto;max-width:100%}"
+         ".gradlab-widget .widget-readout{overflow:visible;max-width:none;width:auto;flex:0 0 auto;"
+         "padding-left:6px}"
          ".gradlab-widget .widget-inline-hbox .widget-label{overflow:visible;text-overflow:clip}"
          ".gradlab-widget .widget-toggle-button,.gradlab-widget .widget-button{overflow:visible;"
          "text-overflow:clip;padding-left:10px;padding-right:10px}"

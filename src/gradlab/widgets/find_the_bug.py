@@ -25,7 +25,8 @@ NO_GUESS = ""  # the menu's value for PICK_ONE: a Dropdown whose value is None s
 
 class FindTheBug(GradlabWidget):
     """A round of "find the bug". Traits: round (0, 1, ...), guess (a catalogue name or None), solved,
-    attempts (guesses this round), hinted (the hint was shown this round), score (rounds solved at the first
+    attempts (guesses this round), hinted (the hint was shown this round), solved_rounds (rounds solved, at
+    any guess), hinted_rounds (rounds solved after the hint was shown), score (rounds solved at the first
     guess), hinted_score (those of them solved after a hint). The mystery bug's name is `answer`; the panel
     that checks it is `panel` (a CheckPanel in bug mode, its bug menu and diagnoses hidden)."""
 
@@ -35,6 +36,8 @@ class FindTheBug(GradlabWidget):
     solved = traitlets.Bool(False, read_only=True)
     attempts = traitlets.Int(0, read_only=True)
     hinted = traitlets.Bool(False, read_only=True)
+    solved_rounds = traitlets.Int(0, read_only=True)
+    hinted_rounds = traitlets.Int(0, read_only=True)
     score = traitlets.Int(0, read_only=True)
     hinted_score = traitlets.Int(0, read_only=True)
 
@@ -126,10 +129,12 @@ class FindTheBug(GradlabWidget):
         self.set_trait("attempts", self.attempts + 1)
         exact, alike = self.guess == self.answer, self._looks_the_same(self.guess)
         if exact or alike:
-            if not self.solved and self.attempts == 1:
-                self.set_trait("score", self.score + 1)
-                if self.hinted:
-                    self.set_trait("hinted_score", self.hinted_score + 1)
+            if not self.solved:
+                self.set_trait("solved_rounds", self.solved_rounds + 1)
+                self.set_trait("hinted_rounds", self.hinted_rounds + self.hinted)
+                if self.attempts == 1:
+                    self.set_trait("score", self.score + 1)
+                    self.set_trait("hinted_score", self.hinted_score + self.hinted)
             self.set_trait("solved", True)
             heading = "Right!" if exact else (
                 f"Right in effect: a check cannot tell \"{html.escape(bugs.get(self.guess).title)}\" from the "
@@ -146,10 +151,10 @@ class FindTheBug(GradlabWidget):
         if not rounds:
             self.scoreboard.value = ""
             return
-        hinted = f", {self.hinted_score} of them with a hint" if self.hinted_score else ", none with a hint"
-        self.scoreboard.value = (f"<p><b>Score:</b> {self.score} of {rounds} "
-                                 f"{'round' if rounds == 1 else 'rounds'} solved at the first guess"
-                                 f"{hinted if self.score else ''}.</p>")
+        hinted = self.hinted_rounds or "none"
+        self.scoreboard.value = (f"<p><b>Score:</b> {self.solved_rounds} of {rounds} "
+                                 f"{'round' if rounds == 1 else 'rounds'} solved: {self.score} at the first guess, "
+                                 f"{hinted} with a hint.</p>")
 
     def _looks_the_same(self, name):
         """True when bug `name` would leave the very trace the answer leaves: same kind, same parameters."""

@@ -6,21 +6,19 @@ is the CheckPanel itself):
 4. DropoutDemo: with dropout on, the cost is not a function of the parameters, so the check means nothing.
 5. TrainingDemo (in tip_training.py): check at initialization and again after some training.
 
-The numbers all come from the library (models, bugs, check_backprop, estimate_cost); these classes only
+The numbers all come from the library (models, bugs, check_backprop, gradlab.estimate); these classes only
 choose what to run and show it.
 """
 from __future__ import annotations
 
 import itertools
-import time
 
 import ipywidgets as widgets
-import numpy as np
 import traitlets
 
 from .. import bugs, models, plots
 from ..check import check_backprop
-from ..estimate import estimate_cost
+from ..estimate import count_calls, time_backprop_pass
 from .base import GradlabWidget, MarkedFigure, figure_area, guarded, html_area, show_png, table
 
 COURSE_DIMS = (4, 5, 3, 1)
@@ -29,8 +27,10 @@ COURSE_DIMS = (4, 5, 3, 1)
 class CheckCostDemo(GradlabWidget):
     """Seconds of one backprop pass against a full, sampled and directional check, as the network grows.
 
-    Measured once when built, for networks 4-h-h-1 with h in `widths`; the slider picks one to read.
-    `rows` holds the measurements (one dict per network).
+    Measured once when built, for networks 4-h-h-1 with h in `widths`; the slider picks one to read. Each
+    network's cost call and backprop pass are timed together (`gradlab.estimate.time_backprop_pass`: the
+    fastest of several rounds, one BLAS thread), so a busy machine cannot show a cost call slower than a whole
+    pass; when the load showed, the numbers say so. `rows` holds the measurements (one dict per network).
     """
 
     css_class = "gradlab-tip-cost"
@@ -42,8 +42,10 @@ class CheckCostDemo(GradlabWidget):
         self.rows = [_measure_network((4, w, w, 1), X, Y, seed) for w in widths]
         self.network_slider = widgets.SelectionSlider(options=[(f"4-{w}-{w}-1", w) for w in widths],
                                                       value=widths[len(widths) // 2], description="network")
+        self.network_slider.add_class("gradlab-network-slider")
         self.figure = figure_area("gradlab-check-cost")
         self.numbers = html_area("gradlab-numbers")
+        self.numbers.layout = widgets.Layout(flex="1 1 300px", margin="0 0 0 12px")
         sizes = [row["n"] for row in self.rows]
         fig = plots.check_cost_growth(sizes, {
             "one backprop pass": [row["backprop"] for row in self.rows],
@@ -52,7 +54,9 @@ class CheckCostDemo(GradlabWidget):
             "directional check": [row["seconds"]["directional"] for row in self.rows]})
         self._drawing = MarkedFigure(fig)
         widgets.link((self.network_slider, "value"), (self, "width"))
-        self.assemble(self.network_slider, widgets.HBox([self.figure, self.numbers]))
+        # the numbers beside the figure, below it when the page is too narrow for both
+        self.assemble(self.network_slider, widgets.HBox([self.figure, self.numbers],
+                                                        layout={"flex_flow": "row wrap", "align_items": "flex-start"}))
         self.show()
 
     @traitlets.observe("width")
@@ -65,26 +69,31 @@ class CheckCostDemo(GradlabWidget):
         row = next(row for row in self.rows if row["dims"][1] == self.width)
         plots.mark_x(self._drawing.fig, row["n"])
         show_png(self.figure, self._drawing.png(), "seconds of a check against a backprop pass")
+        width, _ = self._drawing.canvas.get_width_height()
+        self.figure.layout.width, self.figure.layout.max_width = f"{width}px", "100%"
         lines = [(mode, f"{row['calls'][mode]:,}", f"{row['seconds'][mode] * 1e3:,.1f} ms",
                   f"{row['seconds'][mode] / row['backprop']:,.0f}")
                  for mode in ("full", "sampled", "directional")]
+        times = row["times"]
+        how = (f"The fastest of {times.rounds} rounds, each timing a cost call and then the backward pass on its "
+               f"cache, with one BLAS thread.")
+        if times.noisy:
+            how += (f" <b>This machine was busy</b> while it measured (the median round took {times.spread:.1f}x "
+                    "the fastest): read these times as rough.")
         self.numbers.value = (
             f"<p>Network {'-'.join(map(str, row['dims']))}: n = <b>{row['n']:,}</b> parameters.<br>"
             f"One backprop pass (forward + backward): <b>{row['backprop'] * 1e3:.2f} ms</b>; "
-            f"one cost call: {row['per_call'] * 1e3:.2f} ms.</p>"
-            + table(lines, ("check", "cost calls", "time", "backprop passes")))
+            f"one cost call (a forward pass): {row['per_call'] * 1e3:.2f} ms.</p>"
+            + table(lines, ("check", "cost calls", "time", "backprop passes"))
+            + f'<p class="gradlab-timing-note"><small>{how}</small></p>')
 
 
-def _measure_network(dims, X, Y, seed, repeats=5):
+def _measure_network(dims, X, Y, seed):
     parameters = models.initialize_parameters(dims, init="he", seed=seed)
-    estimate = estimate_cost(lambda p: models.forward(X, Y, p)[0], parameters)
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        models.backward(X, Y, models.forward(X, Y, parameters)[1])
-        times.append(time.perf_counter() - started)
-    return {"dims": dims, "n": estimate.parameters, "backprop": float(np.median(times)),
-            "per_call": estimate.seconds_per_call, "calls": estimate.calls, "seconds": estimate.seconds}
+    times = time_backprop_pass(models.forward, models.backward, X, Y, parameters)
+    n, calls = count_calls(parameters)
+    return {"dims": dims, "n": n, "backprop": times.backprop, "per_call": times.cost_call, "times": times,
+            "calls": calls, "seconds": {mode: count * times.cost_call for mode, count in calls.items()}}
 
 
 class RegularizationDemo(GradlabWidget):

@@ -43,7 +43,7 @@ class TrainingDemo(GradlabWidget):
     steps = traitlets.Int(150)
     backprop = traitlets.Enum(BACKPROPS, BACKPROPS[1])
 
-    def __init__(self, steps=150, backprop=BACKPROPS[1], scale=0.03, learning_rate=1.0, **kwargs):
+    def __init__(self, steps=150, backprop=BACKPROPS[1], scale=0.017, learning_rate=1.0, **kwargs):
         super().__init__(**kwargs)
         if steps not in STEPS:
             raise ValueError(f"steps must be one of {STEPS}; got {steps!r}")

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 
 from ..course import files as course_files, nbgrader_calls
+from ..course.intake import SubmissionLimits
 from . import dispatch, engine, material as materials, worker
 from ..gradebook import scores as gradebook, db as gradebook_db
 from ..gradebook.book import open_book
@@ -35,7 +36,7 @@ class ClassRun:
     db_url: str = ""
     graded: list = field(default_factory=list)  # students autograded in this run
     skipped: list = field(default_factory=list)  # already graded, unchanged since
-    failed: dict = field(default_factory=dict)  # student -> error text
+    failed: dict = field(default_factory=dict)  # student (as printed) -> error text: refused, or failed to grade
     feedback: int = 0  # feedback pages made in this run
     feedback_failed: dict = field(default_factory=dict)  # student -> error text
     seconds: float = 0.0  # the whole run
@@ -65,16 +66,17 @@ def grade_class(course, assignment, submissions=None, *, workers=None, scheduler
     db_url = db_url or default_url
     gradebook_db.check_url(db_url)
     course_id = nbgrader_calls.course_id(course)
+    limits = SubmissionLimits(config=nbgrader_calls.course_config(course))
     run = ClassRun(course, assignment, db_url)
     state = os.path.join(course, ".gradlab", assignment)
     os.makedirs(state, exist_ok=True)
     with _only_run(state):
         journal = Journal(os.path.join(state, _journal_name(db_url, default_url)))
-        every = stage(course, assignment, submissions)
+        every, run.failed = stage(course, assignment, submissions, limits)
         todo = [s for s in every if force or not (journal.is_graded(s) and _autograded(course, assignment, s.student))]
         run.skipped = [s.student for s in every if s not in todo]
         missing = [s for s in every if feedback and s not in todo and not _has_feedback(course, assignment, s.student)]
-        _ensure_released(course, assignment, db_url, course_id)
+        ensure_released(course, assignment, db_url, course_id)
         with open_book(db_url) as book:  # opened first: a gradebook it cannot write stops the run here
             if todo or missing:
                 with engine.cluster(scheduler, min(workers or os.cpu_count() or 1, len(todo) + len(missing)),
@@ -83,13 +85,14 @@ def grade_class(course, assignment, submissions=None, *, workers=None, scheduler
                     run.dashboard = engine.dashboard_link(client) or ""
                     if on_cluster:
                         on_cluster(client)
-                    shared, cleanup = _send_material(client, course, assignment, book)
+                    shared, cleanup, returned = _send_material(client, course, assignment, book)
                     try:
                         prior = book.prior(assignment)
                         phase = time.perf_counter()
-                        _autograde_all(client, shared, run, book, todo, journal, prior, feedback, listeners)
+                        _autograde_all(client, shared, run, book, todo, journal, prior, feedback, listeners, limits,
+                                       returned)
                         run.autograde_seconds = time.perf_counter() - phase
-                        _feedback_all(client, shared, run, book, missing, prior, listeners)
+                        _feedback_all(client, shared, run, book, missing, prior, listeners, limits, returned)
                     finally:
                         del warming
                         engine.forget_plugin(client, cleanup)
@@ -100,8 +103,9 @@ def grade_class(course, assignment, submissions=None, *, workers=None, scheduler
 
 def _send_material(client, course, assignment, book):
     """The assignment's material as a task's result, sent to the scheduler once (a task rather than scattered
-    data: if every worker holding it dies, the scheduler makes it again from what it was sent), and the name of
-    the worker plugin that removes the workers' private courses when the run ends."""
+    data: if every worker holding it dies, the scheduler makes it again from what it was sent), the name of
+    the worker plugin that removes the workers' private courses when the run ends, and the names of the files
+    that may go back to a student in feedback/ (see _returned_names)."""
     scratch = tempfile.mkdtemp(prefix="gradlab-material-")
     try:
         material = materials.prepare(course, assignment, book, scratch)
@@ -109,10 +113,20 @@ def _send_material(client, course, assignment, book):
         shutil.rmtree(scratch, ignore_errors=True)
     name = f"gradlab-cleanup-{material.digest[:16]}"
     client.register_plugin(worker.Cleanup(material.digest), name=name)
-    return client.submit(worker.keep, material, key=f"material-{material.digest[:16]}", pure=False), name
+    return (client.submit(worker.keep, material, key=f"material-{material.digest[:16]}", pure=False), name,
+            _returned_names(material.files, assignment))
 
 
-def _ensure_released(course, assignment, db_url, course_id):
+def _returned_names(material_files, assignment):
+    """What nbgrader's feedback folder may hold that goes back to the student: each notebook's page and the files
+    the assignment releases (source/ASSIGNMENT/, as nbgrader copies it). nbgrader also copies every other file of
+    the submission there; those were the student's to begin with, and are not returned."""
+    prefix = f"source/{assignment}/"
+    names = {name[len(prefix):] for name in material_files if name.startswith(prefix)}
+    return {name[: -len(".ipynb")] + ".html" if name.endswith(".ipynb") else name for name in names}
+
+
+def ensure_released(course, assignment, db_url, course_id):
     """Generate the assignment (release/ and the gradebook entries) if it has not been generated yet."""
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -127,30 +141,31 @@ def _ensure_released(course, assignment, db_url, course_id):
             raise RuntimeError(f"nbgrader generate_assignment {assignment} failed: {error}")
 
 
-def _autograde_all(client, shared, run, book, todo, journal, prior, feedback, listeners):
+def _autograde_all(client, shared, run, book, todo, journal, prior, feedback, listeners, limits, returned):
     progress = Progress("autograde", len(todo))
 
-    def job(submission):
-        return {"student": submission.student, "files": course_files.read_folder(submission.folder),
+    def job(submission):  # read again, as staged: a file changed since is refused, never followed
+        return {"student": submission.student, "files": course_files.read_submission(submission.folder, limits),
                 "feedback": feedback, "prior": prior.get(submission.student)}
 
     def arrived(outcomes):
+        with book.transaction():  # the whole batch in one commit, each submission under a savepoint of its own
+            unmerged = book.merge_each(run.assignment, [(o.job.student, o.value["result"]) for o in outcomes
+                                                        if o.value is not None and "refused" not in o.value])
+        for outcome in outcomes:
+            if outcome.value is not None and "refused" in outcome.value:
+                outcome.value, outcome.error = None, outcome.value["refused"]
         merged = []
-        with book.transaction():  # the whole batch in one commit
-            for outcome in outcomes:
-                student = outcome.job.student
-                if outcome.value is not None:
-                    try:
-                        book.merge(run.assignment, student, outcome.value["result"])
-                        merged.append(outcome)
-                        continue
-                    except LookupError as error:  # checked before anything of it was written
-                        outcome.error = str(error)
-                run.failed[student] = outcome.error
-                progress.advance(f"{student} FAILED", ok=False)
-                _tell(listeners, progress)
+        for outcome in outcomes:
+            student = outcome.job.student
+            if outcome.value is not None and student not in unmerged:
+                merged.append(outcome)
+                continue
+            run.failed[student] = unmerged.get(student) or outcome.error
+            progress.advance(f"{student} FAILED", ok=False)
+            _tell(listeners, progress)
         for outcome in merged:  # the gradebook has them: now their files, then the journal
-            _write_returned(run, outcome.job.student, outcome.value)
+            _write_returned(run, outcome.job.student, outcome.value, returned)
             run.graded.append(outcome.job.student)
         journal.record_many([(o.job, o.value["seconds"]) for o in merged])
         for outcome in merged:
@@ -160,20 +175,20 @@ def _autograde_all(client, shared, run, book, todo, journal, prior, feedback, li
     dispatch.run(client, worker.autograde, shared, todo, job, arrived, name="autograde")
 
 
-def _feedback_all(client, shared, run, book, students, prior, listeners):
+def _feedback_all(client, shared, run, book, students, prior, listeners, limits, returned):
     """Feedback for submissions graded in an earlier run (with --no-feedback, or before feedback was wanted)."""
     progress = Progress("feedback", len(students))
 
     def job(submission):
         student = submission.student
         return {"student": student, "result": book.extract(run.assignment, student), "prior": prior.get(student),
-                "autograded": course_files.read_folder(_folder(run, "autograded", student))}
+                "autograded": course_files.read_submission(_folder(run, "autograded", student), limits)}
 
     def arrived(outcomes):
         for outcome in outcomes:
             student = outcome.job.student
             if outcome.value is not None:
-                _write_returned(run, student, outcome.value)
+                _write_returned(run, student, outcome.value, returned)
             else:
                 run.feedback_failed[student] = outcome.error
             progress.advance(student, ok=outcome.value is not None)
@@ -182,12 +197,14 @@ def _feedback_all(client, shared, run, book, students, prior, listeners):
     dispatch.run(client, worker.feedback, shared, students, job, arrived, name="feedback")
 
 
-def _write_returned(run, student, value):
-    """The autograded notebook and the feedback page, as the worker sent them, into the course directory."""
+def _write_returned(run, student, value, returned):
+    """The autograded notebook and the feedback page, as the worker sent them, into the course directory; of
+    the feedback folder, only the pages and the assignment's released files (`returned`)."""
     if value.get("autograded") is not None:
         course_files.write_folder(_folder(run, "autograded", student), value["autograded"])
     if value.get("feedback") is not None:
-        course_files.write_folder(_folder(run, "feedback", student), value["feedback"])
+        course_files.write_folder(_folder(run, "feedback", student),
+                                  {name: data for name, data in value["feedback"].items() if name in returned})
         run.feedback += 1
     elif value.get("feedback_error"):
         run.feedback_failed[student] = value["feedback_error"]
@@ -232,7 +249,7 @@ def _export(run, db_url, course_id, report):
 
         problems = class_report.problems_by_student(run.course, run.assignment, run.scores)
         run.report = class_report.write_report(os.path.join(run.course, "reports", f"{run.assignment}.html"),
-                                               run.assignment, run.scores, run.points, problems)
+                                               run.assignment, run.scores, run.points, problems, run.failed)
 
 
 def _autograded(course, assignment, student):

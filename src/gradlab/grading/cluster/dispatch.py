@@ -4,13 +4,21 @@ gradebook transaction can take many when they arrive faster than one at a time),
 most ATTEMPTS times.
 
 A worker that dies takes its jobs with it; the scheduler gives them to another worker and the coordinator
-never sees a second result for one submission: each future's result arrives here once.
+never sees a second result for one submission: each future's result arrives here once. A refused submission
+(course/intake.SubmissionRefused: over a limit, past a deadline) is reported at once: another attempt would be
+refused again.
+
+A task's key names the run and the job's number, never the student: Dask's messages carry keys as msgpack, which
+cannot carry every name a file system can.
 """
 from __future__ import annotations
 
+import itertools
 import traceback
 import uuid
 from dataclasses import dataclass
+
+from ..course.intake import SubmissionRefused
 
 ATTEMPTS = 3  # of a job whose task raised (nbgrader failed, a file could not be written) before it is reported
 WINDOW_PER_CORE = 4  # jobs in flight per core of the cluster
@@ -33,14 +41,13 @@ def run(client, task, material, jobs, payload, handle, *, name):
 
     from . import engine
 
-    jobs, pending, arrived = iter(jobs), {}, as_completed()
+    jobs, pending, arrived, numbers = iter(jobs), {}, as_completed(), itertools.count()
     run_id = uuid.uuid4().hex[:8]
     window = max(8, WINDOW_PER_CORE * engine.cores(client))
 
-    def submit(job, data, attempt):
-        future = client.submit(task, material, data, key=(f"{name}-{run_id}", str(getattr(job, "student", job)),
-                                                           attempt), pure=False)
-        pending[future] = (job, data, attempt)
+    def submit(job, data, attempt, number):
+        future = client.submit(task, material, data, key=(f"{name}-{run_id}", number, attempt), pure=False)
+        pending[future] = (job, data, attempt, number)
         arrived.add(future)
 
     def top_up():
@@ -48,18 +55,23 @@ def run(client, task, material, jobs, payload, handle, *, name):
             job = next(jobs, None)
             if job is None:
                 return
-            submit(job, payload(job), 1)
+            try:
+                data = payload(job)
+            except SubmissionRefused as refused:  # its files changed since they were staged
+                handle([Outcome(job, None, str(refused))])
+                continue
+            submit(job, data, 1, next(numbers))
 
     try:
         top_up()
         for batch in arrived.batches():
             outcomes = []
             for future in batch:
-                job, data, attempt = pending.pop(future)
+                job, data, attempt, number = pending.pop(future)
                 outcome = _outcome(future, job, attempt)
                 future.release()
                 if outcome.retry and attempt < ATTEMPTS:
-                    submit(job, data, attempt + 1)
+                    submit(job, data, attempt + 1, number)
                 else:
                     outcomes.append(outcome)
             if outcomes:
@@ -80,6 +92,8 @@ def _outcome(future, job, attempt):
         from . import engine
 
         return Outcome(job, None, f"the worker grading it died {engine.ALLOWED_FAILURES + 1} times", attempt)
+    except SubmissionRefused as refused:
+        return Outcome(job, None, str(refused), attempt)
     except Exception as error:  # the task raised: its message says why (nbgrader's log for a grading failure)
         lines = str(error).strip() or "".join(traceback.format_exception_only(type(error), error)).strip()
         return Outcome(job, None, f"{lines} (attempt {attempt} of {ATTEMPTS})", attempt, retry=True)

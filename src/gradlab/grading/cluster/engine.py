@@ -79,8 +79,13 @@ def cluster(scheduler=None, workers=None, dashboard=False):
     count = max(1, workers or os.cpu_count() or 1)
     with dask.config.set(LOCAL_SETTINGS):
         _preload_grading()
+        # Without its dashboard the scheduler still serves a few HTTP routes, on Dask's dashboard port 8787 unless
+        # told otherwise (with a warning when that port is taken): a free port of the loopback instead. 8787 is
+        # also the grading service's port, and this cluster is started before the service listens.
         local = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, host="127.0.0.1",
-                             dashboard_address="127.0.0.1:0" if dashboard else None, silence_logs=logging.ERROR)
+                             dashboard_address="127.0.0.1:0" if dashboard else None,
+                             scheduler_kwargs=None if dashboard else {"dashboard_address": "127.0.0.1:0"},
+                             silence_logs=logging.ERROR)
         try:
             client = Client(local)
         except BaseException:

@@ -2,16 +2,20 @@
 and the journal that makes grading a class resumable.
 
 A folder of submissions is either nbgrader's submitted/ layout (STUDENT/ASSIGNMENT/*.ipynb) or a folder of
-notebooks named by student (alice.ipynb, bob.ipynb). Each submission is known by a digest of its files, so a
-resubmission is graded again and an unchanged one is not.
+notebooks named by student (alice.ipynb, bob.ipynb). Each submission is checked once, here (course/intake.py):
+its student id, its files read without following links, within the course's limits; one that fails is refused
+with a message naming the file and is neither copied nor graded. Each submission is known by a digest of its
+files, so a resubmission is graded again and an unchanged one is not.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import shutil
+import stat
 from dataclasses import dataclass
+
+from ..course import files as course_files
+from ..course.intake import SubmissionRefused, check_student_id, shown
 
 
 @dataclass(frozen=True)
@@ -35,53 +39,83 @@ def assignment_notebook(course, assignment):
     raise FileNotFoundError(f"no notebook for assignment {assignment!r} in {course}/source or {course}/release")
 
 
-def stage(course, assignment, folder=None):
-    """Copy the submissions in `folder` into the course's submitted/ (if they are not already there) and list
-    every submission of `assignment` found there."""
+def stage(course, assignment, folder, limits):
+    """Copy the submissions in `folder` (if any, and not the course's own submitted/) into the course's submitted/,
+    and list every submission of `assignment` found there: ([Submission], {student as printed: why refused}).
+    `limits`: course/intake.SubmissionLimits."""
     submitted = os.path.join(course, "submitted")
+    refused = {}
     if folder and os.path.abspath(folder) != os.path.abspath(submitted):
         if any(name.endswith(".ipynb") for name in os.listdir(folder)):
-            _copy_named_notebooks(folder, submitted, assignment, assignment_notebook(course, assignment))
+            _copy_named_notebooks(folder, submitted, assignment, assignment_notebook(course, assignment), limits,
+                                  refused)
         else:
-            _copy_submitted_layout(folder, submitted, assignment)
+            _copy_submitted_layout(folder, submitted, assignment, limits, refused)
     found = []
-    if os.path.isdir(submitted):
-        for student in sorted(os.listdir(submitted)):
-            place = os.path.join(submitted, student, assignment)
-            if os.path.isdir(place):
-                found.append(Submission(student, place, digest(place)))
+    for student, place in _submission_folders(submitted, assignment, refused):
+        if shown(student) in refused:
+            continue  # refused when it was copied in: what is there is an earlier submission's
+        try:
+            check_student_id(student, shown(place))
+            files = course_files.read_submission(place, limits)
+        except SubmissionRefused as error:
+            refused[shown(student)] = str(error)
+            continue
+        found.append(Submission(student, place, course_files.digest_files(files)))
+    return found, refused
+
+
+def _submission_folders(root, assignment, refused):
+    """(student, ROOT/STUDENT/ASSIGNMENT) for each student folder that has the assignment, sorted; a link in
+    place of either folder is refused, never followed."""
+    if not os.path.isdir(root):
+        return []
+    found = []
+    for student in sorted(os.listdir(root)):
+        for place in (os.path.join(root, student), os.path.join(root, student, assignment)):
+            try:
+                mode = os.lstat(place).st_mode
+            except OSError:
+                break
+            if stat.S_ISLNK(mode):
+                refused[shown(student)] = (f"{shown(place)} is a symbolic link: a submission is read without "
+                                           "following links; replace it with the folder itself and grade again")
+                break
+            if not stat.S_ISDIR(mode):
+                break
+        else:
+            found.append((student, os.path.join(root, student, assignment)))
     return found
 
 
-def _copy_named_notebooks(folder, submitted, assignment, notebook):
+def _copy_named_notebooks(folder, submitted, assignment, notebook, limits, refused):
     for name in sorted(os.listdir(folder)):
         if name.endswith(".ipynb") and not name.startswith("."):
             student = name[: -len(".ipynb")]
+            try:
+                check_student_id(student, shown(os.path.join(folder, name)))
+                data = course_files.read_file(os.path.join(folder, name), limits)
+            except SubmissionRefused as error:
+                refused[shown(student)] = str(error)
+                continue
             place = os.path.join(submitted, student, assignment)
             os.makedirs(place, exist_ok=True)
-            shutil.copyfile(os.path.join(folder, name), os.path.join(place, notebook))
+            course_files.write_file(os.path.join(place, notebook), data)
 
 
-def _copy_submitted_layout(folder, submitted, assignment):
-    for student in sorted(os.listdir(folder)):
-        source = os.path.join(folder, student, assignment)
-        if os.path.isdir(source):
-            destination = os.path.join(submitted, student, assignment)
-            shutil.rmtree(destination, ignore_errors=True)
-            shutil.copytree(source, destination)
-
-
-def digest(folder):
-    """sha256 of a submission's files (names and contents)."""
-    hasher = hashlib.sha256()
-    for root, dirs, files in os.walk(folder):
-        dirs.sort()
-        for name in sorted(files):
-            path = os.path.join(root, name)
-            hasher.update(os.path.relpath(path, folder).encode() + b"\0")
-            with open(path, "rb") as handle:
-                hasher.update(hashlib.sha256(handle.read()).digest())
-    return hasher.hexdigest()
+def _copy_submitted_layout(folder, submitted, assignment, limits, refused):
+    for student, source in _submission_folders(folder, assignment, refused):
+        try:
+            check_student_id(student, shown(source))
+            files = course_files.read_submission(source, limits)
+        except SubmissionRefused as error:
+            refused[shown(student)] = str(error)
+            continue
+        destination = os.path.join(submitted, student, assignment)
+        try:
+            course_files.write_folder(destination, files)
+        except OSError as error:  # a link where the course's copy goes, a full disk
+            refused[shown(student)] = f"{shown(destination)} could not be written: {error}"
 
 
 class Journal:

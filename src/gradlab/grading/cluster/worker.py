@@ -27,6 +27,7 @@ sys.modules.setdefault("rfc3987_syntax", None)
 from distributed.diagnostics.plugin import WorkerPlugin  # noqa: E402
 
 from ..course import files as course_files, nbgrader_calls
+from ..course.intake import REFUSAL
 from ..gradebook.book import GradebookSQL  # noqa: E402
 from . import nbgrader_shortcuts  # noqa: E402
 
@@ -111,10 +112,11 @@ class PrivateCourse:
         return os.path.join(self.root, kind, student, self.assignment)
 
     def fresh(self, student):
-        """A new gradebook, and no trace of an earlier submission of this student."""
+        """A new gradebook, and no trace of an earlier submission: the course holds this student alone (nbgrader
+        looks for submissions with patterns, and would grade whatever else it found)."""
         shutil.copyfile(self.template, self.gradebook)
         for kind in ("submitted", "autograded", "feedback"):
-            shutil.rmtree(os.path.join(self.root, kind, student), ignore_errors=True)
+            shutil.rmtree(os.path.join(self.root, kind), ignore_errors=True)
 
     @contextlib.contextmanager
     def book(self):
@@ -145,8 +147,8 @@ def _course(material):
 
 def autograde(material, job):
     """Autograde one submission: job = {student, files: {path: bytes}, feedback: bool, prior: merge's prior or
-    None}. Returns {student, result, autograded, feedback, feedback_error, seconds}; raises GradingFailed when
-    nbgrader cannot grade it."""
+    None}. Returns {student, result, autograded, feedback, feedback_error, seconds}, or {student, refused,
+    seconds} when the course's limits refuse it; raises GradingFailed when nbgrader cannot grade it."""
     started = time.perf_counter()
     with _LOCK:
         course, student = _course(material), job["student"]
@@ -157,6 +159,8 @@ def autograde(material, job):
                 book.apply_extension(course.assignment, student, job["prior"])
         with _captured_log(student) as log:
             ok, error = nbgrader_calls.autograde(course.root, course.assignment, student, course.db_url, log.logger)
+        if not ok and log.refusals:  # over a limit or past a deadline (course/exporters.py): final, no retry
+            return {"student": student, "refused": log.refusals[0], "seconds": time.perf_counter() - started}
         if not ok:
             raise GradingFailed(f"{error}\n{log.text()}".strip())
         with course.book() as book:
@@ -202,14 +206,21 @@ class _captured_log:
     def __init__(self, student):
         self.buffer = io.StringIO()
         self.logger = logging.getLogger(f"gradlab.grading.cluster.worker.{os.getpid()}.{student}")
+        self.refusals = []  # the messages of refusals logged (exporters.REFUSAL)
 
     def __enter__(self):
         self.logger.propagate = False
         self.logger.setLevel(logging.WARNING)
         self.handler = logging.StreamHandler(self.buffer)
         self.handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+        self.handler.addFilter(self._note_refusal)
         self.logger.addHandler(self.handler)
         return self
+
+    def _note_refusal(self, record):
+        if hasattr(record, REFUSAL):
+            self.refusals.append(getattr(record, REFUSAL))
+        return True
 
     def __exit__(self, *exc):
         self.logger.removeHandler(self.handler)

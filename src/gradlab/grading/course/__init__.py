@@ -5,7 +5,11 @@
     restore.py         RestoreTestCells, nbgrader's OverwriteCells made safe against forged cells
     feedback_html.py   the HTML exporter's filters: feedback and formgrader pages without scripts
     nbgrader_calls.py  nbgrader's commands and API run from Python, in an environment of their own
-    files.py           a course's files: copying a course, the material a worker needs
+    files.py           a course's files: copying a course, the material a worker needs, a submission read without
+                       following links
+    intake.py          what a submission must be before it is graded: its student id, its size, its cells
+    exporters.py       nbgrader's exporters, bounded: the submission checked before it is parsed, each step a deadline
+    deadline.py        the deadline on a step in the grader's own process, paused while the sandbox grades
 
 May import: judging, declare, sandbox, gradebook.
 """

@@ -10,7 +10,8 @@ Every setting below is nbgrader's own (its preprocessors, in its pipelines); eac
 """
 
 
-def grade_with_gradlab(c, *, wall_seconds=20, cell_seconds=5, call_seconds=5, memory_mb=1024):
+def grade_with_gradlab(c, *, wall_seconds=20, cell_seconds=5, call_seconds=5, memory_mb=1024, submission_mb=20,
+                       submission_files=200, notebook_cells=1000, step_seconds=120):
     """Set nbgrader's autograde, sanitize and feedback pipelines, and its HTML exporter, for gradlab's grading."""
     # Autograding never executes the submission in a kernel. GradeOutsideKernel takes the place of nbgrader's
     # Execute: it runs the student's code in sandboxed children (a sandbox per submission), scores the test cells
@@ -30,10 +31,24 @@ def grade_with_gradlab(c, *, wall_seconds=20, cell_seconds=5, call_seconds=5, me
     c.GradeOutsideKernel.call_seconds = call_seconds  # one call of a student's function
     c.GradeOutsideKernel.memory_mb = memory_mb  # a process, and the submission's processes together
 
+    # What nbgrader does outside the sandbox grows with the submission (about 3 ms per cell and pass, a gigabyte
+    # of memory per hundred megabytes of notebook): the exporters of its autograde and feedback steps check a
+    # submission before parsing it (no link, FIFO or device, which nbgrader would follow or block on; its size,
+    # its files, then its notebook's cells, counted from the JSON) and give each step a deadline, whose clock stops
+    # while the sandbox grades. A submission over a limit is nbgrader's failure of that submission, with the reason.
+    c.Autograde.exporter_class = "gradlab.grading.course.exporters.BoundedNotebookExporter"
+    c.GenerateFeedback.exporter_class = "gradlab.grading.course.exporters.BoundedHTMLExporter"
+    c.SubmissionLimits.max_bytes = int(submission_mb * 2 ** 20)
+    c.SubmissionLimits.max_files = submission_files
+    c.SubmissionLimits.max_cells = notebook_cells
+    c.SubmissionLimits.step_seconds = step_seconds
+
     # A deleted test cell comes back (and is graded) instead of leaving "needs manual grade"; an edited one is
     # restored from the gradebook, as nbgrader always does for locked cells. RestoreTestCells is nbgrader's
     # OverwriteCells, except that a pasted or forged cell with an unknown grade id becomes an ordinary cell instead
-    # of failing the whole submission, and that an untouched cell with hidden tests is not reported as changed.
+    # of failing the whole submission, that its grade, solution and task flags are restored from the gradebook too
+    # (a flipped flag would fail nbgrader's checksum and the whole submission), and that an untouched cell with
+    # hidden tests is not reported as changed.
     c.Autograde.sanitize_preprocessors = [
         "nbgrader.preprocessors.ClearOutput",
         "nbgrader.preprocessors.DeduplicateIds",

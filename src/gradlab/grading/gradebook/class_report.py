@@ -69,8 +69,9 @@ def common_problems(counts, top=12):
     return figure
 
 
-def write_report(path, assignment, scores, points, problems):
-    """Write the HTML page; return its path."""
+def write_report(path, assignment, scores, points, problems, failed=None):
+    """Write the HTML page; return its path. `failed`: {student: why} for the submissions that were refused or
+    could not be graded, listed with the reason."""
     maximum = sum(points.values())
     totals = [sum(v or 0 for v in row.values()) for row in scores.values()]
     counts = Counter(label for labels in problems.values() for label in set(labels)).most_common()
@@ -81,6 +82,12 @@ def write_report(path, assignment, scores, points, problems):
         f"<td>{html.escape('; '.join(sorted(set(problems.get(student, [])))) or '-')}</td></tr>"
         for student in sorted(scores))
     figures = "\n".join(f'<img alt="figure" src="data:image/png;base64,{image}">' for image in images)
+    not_graded = ""
+    if failed:
+        items = "\n".join(f"<tr><td>{html.escape(student)}</td><td>{html.escape(why)}</td></tr>"
+                          for student, why in sorted(failed.items()))
+        not_graded = (f"<h2>Not graded ({len(failed)})</h2>\n<table><tr><th>student</th><th>why</th></tr>\n"
+                      f"{items}\n</table>")
     page = f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>Class report: {html.escape(assignment)}</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}} img{{max-width:48%;margin:0.5em}}
@@ -93,7 +100,9 @@ table{{border-collapse:collapse}} td,th{{border-bottom:1px solid #ddd;padding:0.
 <h2>Students</h2>
 <table><tr><th>student</th><th>total</th><th>problems found</th></tr>
 {rows}
-</table></body></html>
+</table>
+{not_graded}
+</body></html>
 """
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:

@@ -38,13 +38,14 @@ def check_url(db_url):
         raise ValueError(f"--db {db_url!r} is not a database URL (e.g. sqlite:///gradebook.db or "
                          "postgresql+psycopg://user@host/gradebook)") from None
     if dialect not in DIALECTS:
-        raise ValueError(f"the grading command writes SQLite and PostgreSQL gradebooks; {_safe(db_url)} is "
+        raise ValueError(f"the grading command writes SQLite and PostgreSQL gradebooks; {safe_url(db_url)} is "
                          f"{dialect}: grade it with `nbgrader autograde`")
     return dialect
 
 
-def engine_for(db_url):
-    """An engine for `db_url` (see check_url)."""
+def engine_for(db_url, sqlite_begin="BEGIN"):
+    """An engine for `db_url` (see check_url). On SQLite every transaction starts with `sqlite_begin`: the
+    service's writers take the write lock at once with "BEGIN IMMEDIATE"."""
     from sqlalchemy import create_engine
     from sqlalchemy.exc import NoSuchModuleError
 
@@ -52,10 +53,27 @@ def engine_for(db_url):
     # SQLite: formgrader may hold the lock for a moment while an instructor saves a grade.
     arguments = {"connect_args": {"timeout": 60}} if dialect == "sqlite" else {}
     try:
-        return create_engine(db_url, **arguments)
+        engine = create_engine(db_url, **arguments)
     except (NoSuchModuleError, ModuleNotFoundError) as error:
         raise ValueError(f"cannot open {db_url!r}: {error} (PostgreSQL needs `pip install \"psycopg[binary]\"` "
                          "and a postgresql+psycopg:// URL)") from None
+    if dialect == "sqlite":
+        _transactions_by_sqlalchemy(engine, sqlite_begin)
+    return engine
+
+
+def _transactions_by_sqlalchemy(engine, begin):
+    """Python's sqlite3 begins and ends transactions by itself, which breaks SAVEPOINT (the merge's per-submission
+    rollback); SQLAlchemy's documented remedy: sqlite3 leaves them alone and SQLAlchemy emits BEGIN."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql(begin)
 
 
 def check_schema(connection, db_url):
@@ -68,7 +86,7 @@ def check_schema(connection, db_url):
         connection.rollback()
         rows = []
     if rows != [(SCHEMA,)]:
-        raise RuntimeError(f"the gradebook {_safe(db_url)} has schema {rows or 'none'}, not nbgrader 0.9's {SCHEMA}: "
+        raise RuntimeError(f"the gradebook {safe_url(db_url)} has schema {rows or 'none'}, not nbgrader 0.9's {SCHEMA}: "
                            "grade it with `nbgrader autograde`, or upgrade it with `nbgrader db upgrade`")
 
 
@@ -85,7 +103,7 @@ def open_gradebook(db_url):
         engine.dispose()
 
 
-def _safe(db_url):
+def safe_url(db_url):
     """The URL without its password, for messages."""
     from sqlalchemy.engine import make_url
 

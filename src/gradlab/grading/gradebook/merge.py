@@ -41,6 +41,24 @@ class Writing:
             if comments:
                 self.connection.execute(self._comment, comments)
 
+    def merge_each(self, assignment, results):
+        """merge() each (student, result) of `results` under a savepoint of its own, inside the caller's
+        transaction: a result that does not fit (a notebook the assignment lacks) or that the database refuses (an
+        id longer than its column, a value of the wrong type) is rolled back alone. Returns {student: why} for
+        those; the others are written. A lost connection is not one student's fault: it is raised."""
+        from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
+
+        failed = {}
+        for student, result in results:
+            try:
+                with self.connection.begin_nested():
+                    self.merge(assignment, student, result)
+            except (LookupError, ValueError, StatementError) as error:
+                if isinstance(error, OperationalError) or getattr(error, "connection_invalidated", False):
+                    raise
+                failed[student] = f"not written into the gradebook: {_reason(error)}"
+        return failed
+
     def ensure_submission(self, assignment, student, timestamp=None):
         """The student's submission (made as nbgrader's add_submission makes it, student included, if there is
         none yet; its timestamp updated if one is given): {notebook name: submitted notebook id}."""
@@ -126,6 +144,13 @@ class Writing:
             from sqlalchemy.dialects.sqlite import insert
         return insert(table).on_conflict_do_nothing()
 
+
+
+def _reason(error):
+    """What the database said, without the statement and its parameters (which would repeat the whole result)."""
+    original = getattr(error, "orig", None) or error
+    lines = str(original).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 def _new_id():

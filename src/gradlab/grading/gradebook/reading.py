@@ -49,14 +49,16 @@ class Reading:
         self._end_reading()
         return result
 
-    def prior(self, assignment):
+    def prior(self, assignment, student=None):
         """{student: {"extension": datetime or None, "notebooks": {name: {"grades": {cell: (manual score,
         extra credit)}, "comments": {cell: manual comment}}}}} for the submissions of `assignment` that have any
-        of these: what a person gave, which a re-grade keeps and the student's feedback shows."""
-        from sqlalchemy import or_, select
+        of these: what a person gave, which a re-grade keeps and the student's feedback shows. `student`: that
+        student's only."""
+        from sqlalchemy import or_, select, true
 
         t, a = self.t, self.assignment(assignment)
         s, n, grade, comment = t["submitted_assignment"], t["submitted_notebook"], t["grade"], t["comment"]
+        whose = s.c.student_id == student if student is not None else true()
         notebook_names = {nb_id: name for name, nb_id in a.notebooks.items()}
         found = {}
 
@@ -64,20 +66,20 @@ class Reading:
             return found.setdefault(student, {"extension": None, "notebooks": {}})
 
         for student, extension in self.connection.execute(select(s.c.student_id, s.c.extension).where(
-                s.c.assignment_id == a.id, s.c.extension.is_not(None))):
+                s.c.assignment_id == a.id, whose, s.c.extension.is_not(None))):
             entry(student)["extension"] = extension
         joined = s.join(n, n.c.assignment_id == s.c.id)
         for student, notebook, cell, manual, extra in self.connection.execute(
                 select(s.c.student_id, n.c.notebook_id, grade.c.cell_id, grade.c.manual_score, grade.c.extra_credit)
                 .select_from(joined.join(grade, grade.c.notebook_id == n.c.id))
-                .where(s.c.assignment_id == a.id,
+                .where(s.c.assignment_id == a.id, whose,
                        or_(grade.c.manual_score.is_not(None), grade.c.extra_credit.is_not(None)))):
             place = entry(student)["notebooks"].setdefault(notebook_names[notebook], {"grades": {}, "comments": {}})
             place["grades"][a.names[cell]] = (manual, extra)
         for student, notebook, cell, text in self.connection.execute(
                 select(s.c.student_id, n.c.notebook_id, comment.c.cell_id, comment.c.manual_comment)
                 .select_from(joined.join(comment, comment.c.notebook_id == n.c.id))
-                .where(s.c.assignment_id == a.id, comment.c.manual_comment.is_not(None))):
+                .where(s.c.assignment_id == a.id, whose, comment.c.manual_comment.is_not(None))):
             place = entry(student)["notebooks"].setdefault(notebook_names[notebook], {"grades": {}, "comments": {}})
             place["comments"][a.names[cell]] = text
         self._end_reading()

@@ -5,6 +5,7 @@
     verify.py          an assignment's own tests, tested before release (the solution, and mutants of it)
     dashboard.py       GradingDashboard: grade a class from a notebook, with progress and the class report
     dashboard_view.py  the dashboard's tables and text
+    service_attempts.py  what learners submitted to the grading service, and which attempt counts
 
 May import: every other part.
 """

@@ -1,4 +1,4 @@
-"""The instructor's command line: python -m gradlab.grading {demo, grade, verify, table}."""
+"""The instructor's command line: python -m gradlab.grading {demo, grade, check, verify, table, serve, tokens, package}."""
 from __future__ import annotations
 
 import argparse
@@ -36,17 +36,64 @@ def _parser():
     grade.add_argument("--no-feedback", dest="feedback", action="store_false", help="skip feedback")
     grade.add_argument("--no-report", dest="report", action="store_false", help="skip the class report")
 
+    check = commands.add_parser("check", help="check a class's submissions as the grading command stages them (student "
+                                              "ids, links, sizes), before `nbgrader autograde`")
+    check.add_argument("course", help="the nbgrader course directory")
+    check.add_argument("assignment", help="the assignment, e.g. gradient_checking")
+
     verify = commands.add_parser("verify", help="test an assignment's own tests before release: its solution must earn "
                                                 "every point, mutants of it less")
     verify.add_argument("course", help="the nbgrader course directory")
     verify.add_argument("assignment", help="the assignment, as in source/ASSIGNMENT/")
     verify.add_argument("--no-mutants", dest="mutate", action="store_false", help="only read and grade the solution")
 
+    serve = commands.add_parser("serve", help="the grading service: learners submit over HTTP and get their score and "
+                                              "feedback in seconds (runs until stopped)")
+    serve.add_argument("course", help="the nbgrader course directory (holding nbgrader_config.py)")
+    serve.add_argument("--host", default=None, help="the address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="the port (default 8787; 0: any free port)")
+    serve.add_argument("--db", metavar="URL", default=None,
+                       help="the gradebook: the course's SQLite one by default (one service process), or PostgreSQL "
+                            "(several processes may share it)")
+    serve.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="grade on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
+    serve.add_argument("--workers", type=int, default=None,
+                       help="worker processes of the local Dask cluster (default: one per core)")
+    serve.add_argument("--hub", action="store_true",
+                       help="run as a JupyterHub service: learners known by the hub's tokens and OAuth")
+
+    tokens = commands.add_parser("tokens", help="issue learners' tokens for the grading service from a roster CSV "
+                                                "(id[,role,first_name,last_name,email]), or revoke them")
+    tokens.add_argument("course", help="the nbgrader course directory")
+    tokens.add_argument("roster", nargs="?", default=None, help="the roster CSV (an id column; role: learner or "
+                                                                "instructor)")
+    tokens.add_argument("--db", metavar="URL", default=None, help="the gradebook (default: the course's)")
+    tokens.add_argument("--out", metavar="FILE", default=None,
+                        help="write student,token lines to FILE (mode 600) instead of printing them")
+    tokens.add_argument("--revoke", metavar="ID", nargs="+", default=None, help="revoke these learners' tokens")
+
     table = commands.add_parser("table", help="print the gradebook of an assignment")
     table.add_argument("course")
     table.add_argument("assignment")
     table.add_argument("--expected", default=None, help="a CSV of expected scores to compare with")
     table.add_argument("--db", metavar="URL", default=None, help="the gradebook (default: the course's)")
+
+    package = commands.add_parser("package", help="package an assignment for a hosted platform: Gradescope's "
+                                                  "autograder zip, a Coursera grader, or an external grader for "
+                                                  "edX's XQueue")
+    package.add_argument("course", help="the nbgrader course directory")
+    package.add_argument("assignment", help="the assignment, as in source/ASSIGNMENT/")
+    package.add_argument("--for", dest="platform", required=True, choices=("gradescope", "coursera", "xqueue"))
+    package.add_argument("--out", metavar="DIR", default=None,
+                         help="where the package goes (default: COURSE/packages/ASSIGNMENT/PLATFORM)")
+    package.add_argument("--hidden-visibility", default="visible",
+                         choices=("visible", "hidden", "after_due_date", "after_published"),
+                         help="gradescope: when learners see the test cells that hold hidden tests (default: visible; "
+                              "gradlab's feedback never shows a hidden case's inputs)")
+    package.add_argument("--part-id", dest="part_ids", action="append", default=[], metavar="ID",
+                         help="coursera: the part id(s) of the programming assignment this grader grades (default: any)")
+    package.add_argument("--queue", dest="queue_name", default="", help="xqueue: the queue's name (default: the "
+                                                                        "assignment's)")
     return parser
 
 
@@ -63,6 +110,38 @@ def main(argv=None):
         report = verify(args.course, args.assignment, mutate=args.mutate)
         print(report)
         return 0 if report.ok else 1
+    if args.command == "serve":
+        from ..service.serve import serve
+
+        try:
+            if args.scheduler and args.workers:
+                raise ValueError("--workers sizes the local cluster; an existing cluster (--scheduler) has its own")
+            return serve(args.course, args.host, args.port, args.db, args.scheduler, args.workers, args.hub)
+        except (RuntimeError, ValueError, LookupError, FileNotFoundError, OSError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    if args.command == "tokens":
+        from ..service.tokens import tokens_command
+
+        try:
+            return tokens_command(args.course, args.roster, args.db, args.out, args.revoke)
+        except (RuntimeError, ValueError, LookupError, FileNotFoundError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    if args.command == "check":
+        return _check(args.course, args.assignment)
+    if args.command == "package":
+        from ..platforms.package import build_package
+
+        try:
+            out = build_package(args.course, args.assignment, args.platform, args.out,
+                                hidden_visibility=args.hidden_visibility, part_ids=args.part_ids,
+                                queue_name=args.queue_name)
+        except (RuntimeError, ValueError, LookupError, OSError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print(f"{args.platform} package of {args.assignment}: {out}")
+        return 0
     if args.command == "grade":
         from ..cluster import engine
 
@@ -99,6 +178,21 @@ def main(argv=None):
                                  nbgrader_calls.course_id(args.course))
     print(render_table(table_rows(scores, points, read_expected(args.expected) if args.expected else None)))
     return 0
+
+
+def _check(course, assignment):
+    """What the grading command would refuse in the course's submitted/ (nbgrader autograde would read a student
+    folder named with * ? [ ] as a pattern, and follow links): one line each, and exit 1 if there is any."""
+    from ..cluster.submissions import stage
+    from ..course import nbgrader_calls
+    from ..course.intake import SubmissionLimits
+
+    limits = SubmissionLimits(config=nbgrader_calls.course_config(course))
+    found, refused = stage(course, assignment, None, limits)
+    for student, why in sorted(refused.items()):
+        print(f"refused {student}: {why}")
+    print(f"{len(found)} submissions can be graded, {len(refused)} refused")
+    return 1 if refused else 0
 
 
 if __name__ == "__main__":

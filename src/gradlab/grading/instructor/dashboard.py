@@ -74,8 +74,24 @@ class GradingDashboard(GradlabWidget):
                                                  "margin:0}</style>Click a student to read their feedback."),
                                     self.students_header, self.students, self.feedback],
                                    layout=widgets.Layout(display="none"))
+        # What learners submitted with the notebook's Submit button, when the course runs the grading service.
+        self.attempts = widgets.HTML("")
+        self.attempts.add_class("gradlab-service-attempts")
         self.assemble(self.title, self.where, widgets.HBox([self.button, self.bar]), self.status, self.link,
-                      self.report)
+                      self.report, widgets.HTML("<h4>Submitted from the notebooks (the grading service)</h4>"),
+                      self.attempts)
+        self.show_attempts()
+
+    @guarded
+    def show_attempts(self):
+        """Read the grading service's attempts of this assignment again and show them."""
+        from .service_attempts import attempts_table, read_attempts
+
+        url = self.options["db_url"] or f"sqlite:///{os.path.join(self.course, 'gradebook.db')}"
+        if self.options["db_url"] is None and not os.path.exists(url[len("sqlite:///"):]):
+            self.attempts.value = attempts_table([])
+            return
+        self.attempts.value = attempts_table(read_attempts(url, self.assignment))
 
     @guarded
     def click(self):
@@ -104,6 +120,7 @@ class GradingDashboard(GradlabWidget):
                               on_progress=self._progress, on_cluster=self._cluster, **self.options)
             self._show_report(run)
             self.run, self.state = run, "done"
+            self.show_attempts()
             self.clear_error()
         except Exception as error:  # shown in the widget, where the instructor is looking
             self.show_error(error)

@@ -1,0 +1,295 @@
+"""The grading service, measured: latency from Submit to graded at several arrival rates up to and past capacity,
+the capacity, the service process's own CPU and memory per submission, a MOOC-style rush, and a projection.
+
+    .venv/bin/python benchmarks/serve.py [--idle 8] [--burst 60] [--per-rate 40] [--rates 0.5,0.8,1.0,1.3]
+                                         [--rush 1000] [--learners 100] [--rush-seconds 60] [--workers 2]
+
+The service is started by its own command, as on one machine (`serve COURSE`: the course's SQLite gradebook and a
+local Dask cluster of --workers processes), and learners submit over HTTP the sample classes' notebooks (all four
+assignments; kai_hangs, which holds a worker for its whole time limit by design, left out). Latency is from the
+moment the learner's POST is sent to the moment the service records the submission as graded (the service's own
+clock for the second, on this same machine), so it holds no polling delay.
+
+1. idle: --idle submissions one at a time on an idle service: the latency of one submission (median).
+2. capacity: --burst submissions at once; capacity = graded per minute while the queue is never empty.
+3. arrival rates: Poisson arrivals at each fraction of capacity in --rates, --per-rate submissions each:
+   latency p50, p95, p99; accepted, graded, refused and lost.
+4. rush: --learners learners sending --rush notebooks at random moments within --rush-seconds (past capacity:
+   the queue grows and drains; nothing refused that the limits allow, nothing lost, nothing graded twice).
+5. the service process's CPU (its own, not its workers') and peak memory (resident) per submission.
+6. projection: worker cores and service processes for a MOOC's deadline peak, from the figures above.
+
+Not a timed test: it prints tables. With other work on the machine the figures mean little; say so when quoting.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))  # the service helpers the tests use
+
+PEAK = (10_000, 0.5, 3600)  # a MOOC's deadline: 10,000 learners, half of them submitting in the last hour
+UTILIZATION = 0.8  # the load at which the latency goal is set
+
+
+def course_for(scratch, env):
+    from gradlab.grading.course.files import copy_course
+    from nbgrader_course import ASSIGNMENTS, nbgrader
+
+    course = copy_course(REPO / "autograder", scratch / "course")
+    with open(course / "nbgrader_config.py", "a") as handle:
+        handle.write("\nc.GradingService.attempts_per_hour = 100000\n")
+    for assignment in ASSIGNMENTS:
+        nbgrader(course, env, "generate_assignment", assignment)
+    return course
+
+
+class Run:
+    """Submissions sent, and what the service recorded of them."""
+
+    def __init__(self, service, tokens, notebooks, seed):
+        self.service, self.tokens, self.notebooks = service, tokens, notebooks
+        self.rng = random.Random(seed)
+        self.sent = {}  # id -> (sent at, epoch seconds)
+        self.refused, self.lost = [], 0
+        self.lock = threading.Lock()
+
+    def submit(self, learner=None):
+        from grading_service import Learner
+
+        import requests
+
+        learner = learner or self.rng.choice(sorted(self.tokens))
+        assignment, _, body, _, _ = self.rng.choice(self.notebooks)
+        at = time.time()
+        try:
+            answer = Learner(self.service.url, self.tokens[learner]).submit(assignment, body)
+        except requests.RequestException:
+            with self.lock:
+                self.lost += 1
+            return
+        with self.lock:
+            if answer.status_code == 202:
+                self.sent[answer.json()["id"]] = at
+            else:
+                self.refused.append(answer.status_code)
+
+    def arrivals(self, times, learners=None):
+        """Submit at the given offsets (seconds from now), each in a thread of its own."""
+        started, threads = time.monotonic(), []
+        for k, offset in enumerate(times):
+            time.sleep(max(0.0, offset - (time.monotonic() - started)))
+            learner = learners[k % len(learners)] if learners else None
+            threads.append(threading.Thread(target=self.submit, args=(learner,)))
+            threads[-1].start()
+        for thread in threads:
+            thread.join()
+
+    def graded(self, db_url, timeout=7200):
+        """{id: (received, graded_at, claimed_at, status)} once every sent submission is graded or failed."""
+        from sqlalchemy import create_engine, select
+
+        from gradlab.grading.service import tables
+
+        a = tables.attempt
+        engine = create_engine(db_url)
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                with engine.connect() as connection:
+                    rows = {r.id: r for r in connection.execute(select(a.c.id, a.c.received, a.c.graded_at,
+                                                                       a.c.status).where(a.c.id.in_(list(self.sent))))}
+                if len(rows) == len(self.sent) and all(r.status in ("graded", "failed") for r in rows.values()):
+                    return rows
+                if time.monotonic() > deadline:
+                    raise RuntimeError("not all graded in time")
+                time.sleep(1)
+        finally:
+            engine.dispose()
+
+    def latencies(self, rows):
+        return sorted(rows[i].graded_at - self.sent[i] for i in self.sent)
+
+
+def percentile(values, q):
+    if not values:
+        return float("nan")
+    k = (len(values) - 1) * q
+    low, high = int(k), min(int(k) + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (k - low)
+
+
+def recorded_once(db_url, ids):
+    from sqlalchemy import create_engine, func, select
+
+    from gradlab.grading.service import tables
+
+    engine = create_engine(db_url)
+    with engine.connect() as connection:
+        counts = dict(connection.execute(select(tables.recorded.c.attempt, func.count())
+                                         .where(tables.recorded.c.attempt.in_(list(ids)))
+                                         .group_by(tables.recorded.c.attempt)).all())
+    engine.dispose()
+    return sum(1 for i in ids if counts.get(i) == 1), sum(1 for n in counts.values() if n > 1)
+
+
+class Meter:
+    """The service process's own CPU (not its children's) and its peak resident memory."""
+
+    def __init__(self, pid):
+        import psutil
+
+        self.process = psutil.Process(pid)
+        self.peak = 0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def _watch(self):
+        while not self.stopping.wait(0.5):
+            self.peak = max(self.peak, self.process.memory_info().rss)
+
+    def cpu(self):
+        times = self.process.cpu_times()
+        return times.user + times.system
+
+    def tree_cpu(self):
+        total = self.cpu()
+        for child in self.process.children(recursive=True):
+            try:
+                times = child.cpu_times()
+                total += times.user + times.system
+            except Exception:  # noqa: BLE001  (a child that ended meanwhile)
+                pass
+        return total
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--idle", type=int, default=8)
+    parser.add_argument("--burst", type=int, default=60)
+    parser.add_argument("--per-rate", type=int, default=40)
+    parser.add_argument("--rates", default="0.5,0.8,1.0,1.3")
+    parser.add_argument("--rush", type=int, default=1000)
+    parser.add_argument("--learners", type=int, default=100)
+    parser.add_argument("--rush-seconds", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+
+    from gradlab.grading.course.nbgrader_calls import isolated_environment
+    from grading_service import ServiceProcess, issue_tokens, sample_notebooks
+
+    scratch = Path(tempfile.mkdtemp(prefix="gradlab-bench-serve-"))
+    env = isolated_environment(str(scratch / "jupyter"))
+    try:
+        course = course_for(scratch, env)
+        db_url = f"sqlite:///{course}/gradebook.db"
+        learners = [f"learner{k:04d}" for k in range(max(args.learners, 200))]
+        tokens = issue_tokens(course, env, learners)
+        notebooks = sample_notebooks(leave_out=("kai_hangs",))
+        print(f"# grading service benchmark, {datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, "
+              f"load average at start {os.getloadavg()[0]:.1f}; {len(notebooks)} sample notebooks of "
+              f"{len({n[0] for n in notebooks})} assignments", flush=True)
+        with ServiceProcess(course, env, "--workers", str(args.workers)) as service:
+            meter = Meter(service.process.pid)
+            submissions, cpu0, tree0 = 0, meter.cpu(), meter.tree_cpu()
+
+            # 1. idle latency
+            idle = Run(service, tokens, notebooks, seed=1)
+            for _ in range(args.idle):
+                one = Run(service, tokens, notebooks, seed=len(idle.sent) + 1)
+                one.submit()
+                rows = one.graded(db_url)
+                idle.sent.update(one.sent)
+            idle_rows = idle.graded(db_url)
+            idle_latency = statistics.median(idle.latencies(idle_rows))
+            submissions += len(idle.sent)
+            print(f"\nidle: {len(idle.sent)} submissions one at a time, latency median {idle_latency:.2f} s "
+                  f"(range {min(idle.latencies(idle_rows)):.2f}-{max(idle.latencies(idle_rows)):.2f} s)", flush=True)
+
+            # 2. capacity
+            burst = Run(service, tokens, notebooks, seed=2)
+            burst.arrivals([0.0] * args.burst)
+            rows = burst.graded(db_url)
+            span = max(r.graded_at for r in rows.values()) - min(burst.sent.values())
+            capacity = 60.0 * len(rows) / span
+            submissions += len(burst.sent)
+            print(f"capacity: {args.burst} submissions at once graded in {span:.1f} s: {capacity:.1f} a minute",
+                  flush=True)
+
+            # 3. arrival rates
+            table = []
+            for fraction in (float(f) for f in args.rates.split(",")):
+                rate = fraction * capacity / 60.0
+                run = Run(service, tokens, notebooks, seed=int(fraction * 100))
+                gaps = [run.rng.expovariate(rate) for _ in range(args.per_rate)]
+                run.arrivals([sum(gaps[:k]) for k in range(len(gaps))])
+                rows = run.graded(db_url)
+                values = run.latencies(rows)
+                once, twice = recorded_once(db_url, run.sent)
+                submissions += len(run.sent)
+                table.append((fraction, 60.0 * rate, percentile(values, 0.5), percentile(values, 0.95),
+                              percentile(values, 0.99), len(run.sent), once, len(run.refused) + run.lost, twice))
+                print(f"  rate {fraction:.1f}x done", flush=True)
+            print("\n| arrival rate | per minute | p50 | p95 | p99 | accepted | graded once | refused or lost | "
+                  "graded twice |\n|---|---|---|---|---|---|---|---|---|")
+            for fraction, per_minute, p50, p95, p99, accepted, once, refused, twice in table:
+                print(f"| {fraction:.1f}x capacity | {per_minute:.0f} | {p50:.1f} s | {p95:.1f} s | {p99:.1f} s | "
+                      f"{accepted} | {once} | {refused} | {twice} |")
+            at80 = min(table, key=lambda row: abs(row[0] - UTILIZATION))
+            print(f"\np95 at {at80[0]:.1f}x capacity / idle latency: {at80[3] / idle_latency:.2f}x (goal: within 2x)")
+
+            # 4. the rush
+            rush = Run(service, tokens, notebooks, seed=4)
+            rng = random.Random(5)
+            times = sorted(rng.uniform(0, args.rush_seconds) for _ in range(args.rush))
+            started = time.time()
+            rush.arrivals(times, learners=learners[:args.learners])
+            sending = time.time() - started
+            rows = rush.graded(db_url)
+            drained = max(r.graded_at for r in rows.values()) - started
+            values = rush.latencies(rows)
+            once, twice = recorded_once(db_url, rush.sent)
+            submissions += len(rush.sent)
+            print(f"\nrush: {args.learners} learners, {args.rush} notebooks sent within {sending:.0f} s; accepted "
+                  f"{len(rush.sent)}, refused {len(rush.refused)}, lost {rush.lost}; graded once {once}, twice "
+                  f"{twice}; all graded {drained:.0f} s after the first ({60 * len(rows) / drained:.0f} a minute); "
+                  f"latency p50 {percentile(values, 0.5):.0f} s, p95 {percentile(values, 0.95):.0f} s, "
+                  f"max {values[-1]:.0f} s", flush=True)
+
+            # 5. the service's own cost
+            own = (meter.cpu() - cpu0) / submissions
+            workers = (meter.tree_cpu() - tree0) / submissions - own
+            meter.stopping.set()
+            print(f"\nservice process: {1000 * own:.1f} ms CPU per submission (its own: HTTP, checks, queue, "
+                  f"recording, merging, files), peak resident memory {meter.peak / 2**20:.0f} MB over {submissions} "
+                  f"submissions; its workers (cluster and sandboxes): {workers:.2f} s CPU per submission")
+
+        # 6. projection
+        learners_at_peak, share, window = PEAK
+        per_second = learners_at_peak * share / window
+        cores = per_second * workers / UTILIZATION
+        processes = per_second * own / UTILIZATION
+        print(f"\nprojection: {learners_at_peak:,} learners, {share:.0%} of them in the last hour: "
+              f"{per_second * 60:.0f} submissions a minute; at {UTILIZATION:.0%} load that needs "
+              f"{cores:.1f} worker cores ({workers:.2f} s each) and {processes:.2f} of one service process's core "
+              f"({1000 * own:.1f} ms each); three times the rate in the last 20 minutes: {3 * cores:.1f} cores")
+        print(json.dumps({"idle": idle_latency, "capacity": capacity, "own_cpu": own, "worker_cpu": workers,
+                          "table": table}))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
