@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # JupyterHub's proxy, configurable-http-proxy, comes from npm into hub/node_modules (hub/package-lock.json pins it).
 PROXY := hub/node_modules/.bin/configurable-http-proxy
 
-.PHONY: demo report-demo test lab hub bench bench-scale bench-serve clean
+.PHONY: demo report-demo test lab instructor hub bench bench-scale bench-serve clean
 
 $(STAMP): pyproject.toml hub/package.json hub/package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,18 @@ ALLOW_ROOT := $(if $(filter 0,$(USER_ID)),--allow-root)
 lab: $(STAMP)  ## open the lessons in JupyterLab
 	$(if $(ALLOW_ROOT),@echo "make lab: running as root; JupyterLab starts with --allow-root")
 	$(BIN)/jupyter lab lessons/ $(ALLOW_ROOT)
+
+# The instructor's side: a copy of the course (INSTRUCTOR_COURSE, kept between runs; the repository's autograder/ is
+# never written to) with the sample class of gradient_checking in submitted/, opened in JupyterLab at
+# instructor.ipynb, whose server also runs the formgrader on that course.
+INSTRUCTOR_COURSE ?= instructor-course
+OPEN_LAB ?= $(CURDIR)/$(BIN)/jupyter lab
+
+instructor: $(STAMP)  ## try grading: a copy of the course with a sample class, in JupyterLab (dashboard, formgrader)
+	test -d $(INSTRUCTOR_COURSE) || cp -r autograder $(INSTRUCTOR_COURSE)
+	$(BIN)/python -m gradlab.grading sample $(INSTRUCTOR_COURSE) gradient_checking
+	$(if $(ALLOW_ROOT),@echo "make instructor: running as root; JupyterLab starts with --allow-root")
+	cd $(INSTRUCTOR_COURSE) && $(OPEN_LAB) instructor.ipynb $(ALLOW_ROOT)
 
 hub: $(STAMP)  ## a demo JupyterHub on 127.0.0.1:8000 (PORT=N for another): the course, two learners, an instructor (as root: it adds system users, removed when it stops)
 	$(BIN)/python -m gradlab.hub $(if $(PORT),--port $(PORT)) $(if $(KEEP),--keep $(KEEP))

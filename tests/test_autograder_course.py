@@ -229,6 +229,11 @@ def test_validate_shows_the_report_of_a_failing_gradient_check(generated, env):
     out = validate(generated, env, ASSIGNMENT, "ben_course_bugs")
     error = out[out.index("The error was:"):]
     assert "dW2 is 2x too large" in error and "db1 is 4x too large" in error
+    # its first lines are the verdict and the diagnoses, and no frame of gradlab's own files comes before them
+    first = " ".join(line.strip() for line in error.splitlines()[1:12])
+    assert first.startswith("GradientCheckError: Gradient check FAILED: b1, W2 disagree"), first
+    assert "Diagnoses:" in first and "db1 is 4x too large" in first and "dW2 is 2x too large" in first
+    assert "report.py" not in error and "site-packages" not in error and "Traceback" not in error
     assert "W2" in error and "FAIL" in error  # the per-parameter table
     # nbgrader cuts every line of the error at its width (90): none of the report's lines may be cut.
     report = error[error.index("GradientCheckError:"):]

@@ -91,3 +91,22 @@ def test_make_lab_starts_as_root_and_says_why():
 def test_the_quick_start_says_how_long_the_tests_take():
     quick = (ROOT / "README.md").read_text().split("## Quick start", 1)[1].split("\n## ", 1)[0]
     assert re.search(r"`make test`[^.]*(minutes|an hour)", quick.replace("\n", " "))
+
+
+
+def test_make_instructor_opens_a_copy_of_the_course_with_a_sample_class(tmp_path):
+    """`make instructor`: a copy of the course (the repository's autograder/ untouched), the sample class of
+    gradient_checking in its submitted/, JupyterLab started in it at instructor.ipynb (here a stand-in that
+    records where it was started and with what)."""
+    course, seen = tmp_path / "course", tmp_path / "lab.txt"
+    before = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "autograder").rglob("*"))
+    lab = f"sh -c 'pwd > {seen}; echo \"$$0 $$@\" >> {seen}'"
+    for _ in range(2):  # a second run keeps the copy and what is in it
+        subprocess.run(["make", "instructor", f"INSTRUCTOR_COURSE={course}", f"OPEN_LAB={lab}", "USER_ID=1000"],
+                       cwd=ROOT, check=True, capture_output=True, text=True, timeout=900)
+    students = sorted(p.stem for p in (ROOT / "autograder" / "sample_class" / "gradient_checking").glob("*.ipynb"))
+    assert sorted(p.name for p in (course / "submitted").iterdir()) == students
+    assert (course / "nbgrader_config.py").is_file() and (course / "instructor.ipynb").is_file()
+    where, args = seen.read_text().splitlines()
+    assert where == str(course) and args.split()[-1] == "instructor.ipynb"
+    assert sorted(str(p.relative_to(ROOT)) for p in (ROOT / "autograder").rglob("*")) == before

@@ -152,6 +152,9 @@ BAD_BODIES = {
     "another assignment's notebook": (body("planar_classifier", "ana_correct"), 422, "planar_classifier's"),
     "a notebook of no assignment": (json.dumps({"cells": [], "metadata": {}, "nbformat": 4,
                                                 "nbformat_minor": 5}).encode(), 422, "none of gradient_checking"),
+    "over the course's cell limit": (notebook_with(lambda nb: nb["cells"].extend(
+        {"cell_type": "markdown", "id": f"note-{k}", "metadata": {}, "source": ""} for k in range(1001))), 413,
+        "a notebook may have at most 1000", "c.SubmissionLimits.max_cells"),
     "another learner's id in the metadata": (notebook_with(lambda nb: nb["metadata"].update(student="bob")), 403,
                                              "'bob'", "metadata.student"),
     "another learner's id in a cell": (notebook_with(lambda nb: nb["cells"][3]["metadata"].update(

@@ -65,18 +65,29 @@ def _wrap(text, indent="", hanging="", width=WIDTH):
                          break_long_words=True, break_on_hyphens=False)
 
 
-def render_text(report, k=_WORST, width=WIDTH):
-    lines = [_wrap(line, width=width) for line in summary_lines(report)]
-    lines += [_wrap(_mode_line(report), width=width), ""]
+def _table_lines(report):
     column = max(len(name) for name in report.layout.names + ("parameter",))
-    lines.append(f"  {'parameter':<{column}}  {'shape':>9}  {'difference':>10}  {'gap/error':>9}  status")
+    lines = [f"  {'parameter':<{column}}  {'shape':>9}  {'difference':>10}  {'gap/error':>9}  status"]
     for name, shape, d, ratio, status in _parameter_rows(report):
         lines.append(f"  {name:<{column}}  {shape:>9}  {d:10.3g}  {_ratio(ratio):>9}  {status}")
-    if not report.passed and len(report.components) and report.meaningful:
-        lines += ["", "Worst components:"] + [_wrap(line, "  ", "    ", width) for line in _worst_lines(report, k)]
+    return lines
+
+
+def _diagnosis_lines(report, width):
+    return [_wrap(f"- [{d.kind}] {d.message}", "  ", "    ", width) for d in report.diagnoses]
+
+
+def _worst_part(report, k, width):
+    if report.passed or not len(report.components) or not report.meaningful:
+        return []
+    return ["", "Worst components:"] + [_wrap(line, "  ", "    ", width) for line in _worst_lines(report, k)]
+
+
+def render_text(report, k=_WORST, width=WIDTH):
+    lines = [_wrap(line, width=width) for line in summary_lines(report)]
+    lines += [_wrap(_mode_line(report), width=width), ""] + _table_lines(report) + _worst_part(report, k, width)
     if report.diagnoses:
-        lines += ["", "Diagnoses:"] + [_wrap(f"- [{d.kind}] {d.message}", "  ", "    ", width)
-                                      for d in report.diagnoses]
+        lines += ["", "Diagnoses:"] + _diagnosis_lines(report, width)
     return "\n".join(lines)
 
 
@@ -84,9 +95,18 @@ MESSAGE_WIDTH = 80  # nbgrader validate cuts each line of an error at 83 charact
 
 
 def failure_message(report, k=_WORST):
-    """For GradientCheckError: the compact report itself (nbgrader's Validate shows only this message). It starts
-    on a line of its own, after the exception's name, and no line is cut where Validate shows it."""
-    return "\n" + render_text(report, k, MESSAGE_WIDTH)
+    """For GradientCheckError: the compact report, verdict and diagnoses first. nbgrader's Validate shows only
+    the failing cell and this message, so what a student must read comes in its first lines and the numbers that
+    back it (the course's difference, the table, the worst components) after. It starts on a line of its own,
+    after the exception's name, and no line is cut where Validate shows it."""
+    width = MESSAGE_WIDTH
+    headline_, *rest = summary_lines(report)
+    lines = [_wrap(headline_, width=width)]
+    if report.diagnoses:
+        lines += ["Diagnoses:"] + _diagnosis_lines(report, width)
+    lines += [""] + [_wrap(line, width=width) for line in rest] + [_wrap(_mode_line(report), width=width), ""]
+    lines += _table_lines(report) + _worst_part(report, k, width)
+    return "\n" + "\n".join(lines)
 
 
 def diagnoses_html(report):

@@ -28,7 +28,39 @@ CLEARLY_ABOVE = 3.0
 
 
 class GradientCheckError(AssertionError):
-    """A gradient check did not pass; the message is the compact report (verdict, table, worst, diagnoses)."""
+    """A gradient check did not pass; the message is the compact report (verdict and diagnoses first, then the
+    numbers behind them)."""
+
+    def _render_traceback_(self):
+        """What IPython shows for this error (in a notebook, and in nbgrader's Validate, which shows only the failing
+        cell and this) in place of its traceback: the report, then the line that raised it. The frames inside
+        gradlab say nothing a student can act on, and pushed the diagnoses screens down Validate's dialog; IPython's
+        __tracebackhide__ cannot hide them, since it keeps the frame that raised. A hook IPython documents for
+        exceptions that render themselves (it falls back to its own traceback if this raises)."""
+        lines = [f"{type(self).__name__}:"] + str(self).lstrip("\n").splitlines()
+        caller = _raised_at(self.__traceback__)
+        return lines + (["", caller] if caller else [])
+
+
+def _raised_at(traceback):
+    """"raised at line 13: report.assert_passed()", for the last frame of `traceback` outside gradlab; "" if none."""
+    import linecache
+    import os
+
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    found = None
+    while traceback is not None:
+        code = traceback.tb_frame.f_code
+        if not os.path.abspath(code.co_filename).startswith(package):
+            found = (code.co_filename, traceback.tb_lineno)
+        traceback = traceback.tb_next
+    if found is None:
+        return ""
+    where = f"raised at line {found[1]}"
+    text = linecache.getline(*found).strip()
+    if len(where) + 2 + len(text) > 80:  # a line of the message is read whole where Validate shows it (render.py)
+        text = text[:80 - len(where) - 5] + "..."
+    return where + (f": {text}" if text else "")
 
 
 class WorstComponent(NamedTuple):

@@ -1,6 +1,8 @@
 """The formgrader as an instructor opens it on the course, in headless Chromium: no red banner (the course's
 config gives it an exchange folder that exists), and in the grading view of a submission, what the student's cells
-printed in the sandbox and gradlab's feedback, which wraps inside its output box instead of running past its edge."""
+printed in the sandbox and gradlab's feedback, which wraps inside its output box instead of running past its edge;
+the notebook's maths drawn (MathML) with nothing fetched from outside the machine."""
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -9,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the nbgrader helpers beside the other tests
 
-from conftest import TOKEN, start_course_server, stop_server  # noqa: E402
+from conftest import TOKEN, is_loopback, start_course_server, stop_server  # noqa: E402
 from nbgrader_course import ASSIGNMENT, COURSE, COURSE_ID, nbgrader, new_course  # noqa: E402
 
 pytestmark = pytest.mark.browser
@@ -71,3 +73,18 @@ def test_the_feedback_wraps_inside_its_box(formgrader, page, artifacts):
     overflow = output.evaluate("element => element.scrollWidth - element.clientWidth")
     assert overflow <= 1, f"the feedback runs {overflow} px past the edge of its box"
     output.screenshot(path=str(artifacts / "formgrader-feedback.png"))
+
+
+def test_the_grading_view_draws_the_maths_and_fetches_nothing_from_outside(formgrader, page, artifacts):
+    course, server = formgrader
+    outside = []
+    page.on("request", lambda request: None if is_loopback(request.url) else outside.append(request.url))
+    submission_page(course, server, page, "ben_course_bugs")
+    page.wait_for_timeout(1000)
+    drawn = page.evaluate("Array.from(document.querySelectorAll('math'))"
+                          ".filter(m => m.getBoundingClientRect().width > 0).length")
+    tex = re.findall(r"\$[^$\n]*\\[a-zA-Z]+[^$\n]*\$", page.inner_text("body"))
+    assert drawn >= 10 and not tex, f"{drawn} formulas drawn; TeX left as text: {tex[:5]}"
+    assert not outside, f"requests that would leave the machine: {outside}"
+    page.locator("math").nth(3).scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "formgrader-maths.png"))

@@ -4,6 +4,7 @@
     python -m gradlab.grading grade   a whole class on Dask: one gradebook, CSV, feedback, class report
     python -m gradlab.grading check   a class's submissions as grading would take them (ids, links, sizes)
     python -m gradlab.grading verify  an assignment's own tests, tested before release
+    python -m gradlab.grading sample  an assignment's sample class put into a course, to try grading on it
     python -m gradlab.grading demo    the sample classes, graded, and their gradebooks printed
     python -m gradlab.grading serve   the grading service: learners submit over HTTP, feedback in seconds
     python -m gradlab.grading package an assignment packaged for Gradescope, Coursera or edX's XQueue

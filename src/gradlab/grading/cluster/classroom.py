@@ -48,6 +48,16 @@ class ClassRun:
     points: dict = field(default_factory=dict)
 
 
+class NoSubmissions(LookupError):
+    """No submission of the assignment where the class was looked for: nothing was graded or written."""
+
+    def __init__(self, course, assignment, folder=None):
+        self.course, self.assignment, self.folder = course, assignment, folder
+        where = f"{folder} or in " if folder else ""
+        super().__init__(f"no submission of {assignment} in {where}{os.path.join(course, 'submitted')} (nbgrader's "
+                         f"layout: submitted/STUDENT/{assignment}/, as `nbgrader collect` leaves a class)")
+
+
 def grade_class(course, assignment, submissions=None, *, workers=None, scheduler=None, db_url=None, force=False,
                 feedback=True, report=True, stream=None, on_progress=None, on_cluster=None, dashboard=False):
     """Autograde every submission of `assignment` in `course`; see the module's docstring.
@@ -73,6 +83,8 @@ def grade_class(course, assignment, submissions=None, *, workers=None, scheduler
     with _only_run(state):
         journal = Journal(os.path.join(state, _journal_name(db_url, default_url)))
         every, run.failed = stage(course, assignment, submissions, limits)
+        if not every and not run.failed:
+            raise NoSubmissions(course, assignment, submissions)
         todo = [s for s in every if force or not (journal.is_graded(s) and _autograded(course, assignment, s.student))]
         run.skipped = [s.student for s in every if s not in todo]
         missing = [s for s in every if feedback and s not in todo and not _has_feedback(course, assignment, s.student)]

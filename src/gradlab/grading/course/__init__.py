@@ -4,6 +4,8 @@
     preprocessor.py    GradeOutsideKernel, in place of nbgrader's Execute in the autograde pipeline
     restore.py         RestoreTestCells, nbgrader's OverwriteCells made safe against forged cells
     feedback_html.py   the HTML exporter's filters: feedback and formgrader pages without scripts
+    maths.py           TeX in markdown as MathML, drawn by the browser: no MathJax, no network
+    feedback_page.py   how a feedback page reads anywhere: wrapped outputs, no MathJax from a CDN (templates/)
     nbgrader_calls.py  nbgrader's commands and API run from Python, in an environment of their own
     files.py           a course's files: copying a course, the material a worker needs, a submission read without
                        following links

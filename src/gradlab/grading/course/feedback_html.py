@@ -6,9 +6,10 @@ formgrade templates render markdown cells themselves, without cleaning them: a `
 `<img onerror>` in a markdown cell runs. So the course's configuration puts these filters in place of
 nbconvert's (`c.HTMLExporter.filters`, read by `nbgrader generate_feedback` and by the formgrader alike):
 
-- markdown2html: markdown rendered as nbconvert renders it, then cleaned with bleach (which nbconvert's own
-  clean_html uses) on an allow-list of the tags and attributes markdown produces: no scripts, no event handlers,
-  no styles, no javascript: links; a cell too long to render in bounded time is shown as plain text.
+- markdown2html: markdown rendered as nbconvert renders it, its maths as MathML (maths.py: no MathJax, no
+  network), then cleaned with bleach (which nbconvert's own clean_html uses) on an allow-list of the tags and
+  attributes markdown and MathML produce: no scripts, no event handlers, no styles, no javascript: links; a cell
+  too long to render in bounded time is shown as plain text.
 - highlight_code: Pygments as nbconvert uses it, for cells it highlights in bounded time; others as plain text.
   Pygments' Python lexers take quadratic time on long runs of blanks (10,000 blank lines: 24 s), so a cell with
   a run of more than _BLANK_RUN blanks or more than _HIGHLIGHT_CHARACTERS characters is not highlighted.
@@ -21,7 +22,9 @@ import re
 import bleach
 from jinja2 import pass_context
 from nbconvert.filters.highlight import Highlight2HTML
-from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+from nbconvert.filters.markdown_mistune import MarkdownWithMath
+
+from . import maths
 
 _HIGHLIGHT_CHARACTERS = 20000
 _MARKDOWN_CHARACTERS = 50000
@@ -37,10 +40,11 @@ def _link_attribute(tag, name, value):
 # What markdown turns into (headings, paragraphs, lists, tables, images, links, code), and nothing that runs.
 _CLEANER = bleach.Cleaner(
     tags={*bleach.ALLOWED_TAGS, "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "img", "pre", "code", "span",
-          "div", "table", "thead", "tbody", "tr", "th", "td", "sup", "sub", "del", "s", "dl", "dt", "dd", "kbd"},
+          "div", "table", "thead", "tbody", "tr", "th", "td", "sup", "sub", "del", "s", "dl", "dt", "dd", "kbd",
+          *maths.TAGS},
     attributes={"*": ["class", "id", "title"], "a": _link_attribute,
                 "img": ["src", "alt", "title", "width", "height"], "th": ["align", "colspan", "rowspan"],
-                "td": ["align", "colspan", "rowspan"]},
+                "td": ["align", "colspan", "rowspan"], **{tag: maths.mathml_attribute for tag in maths.TAGS}},
     protocols={"http", "https", "mailto", "data"}, strip=False)
 
 
@@ -71,6 +75,6 @@ def markdown2html(context, source):
     if len(source) > _MARKDOWN_CHARACTERS:
         return _plain(source, "Shown as plain text: this markdown cell is too long to render.")
     cell = context.get("cell", {}) or {}
-    renderer = IPythonRenderer(escape=False, attachments=cell.get("attachments", {}) or {}, embed_images=False,
+    renderer = maths.MathMLRenderer(escape=False, attachments=cell.get("attachments", {}) or {}, embed_images=False,
                                path=context.get("resources", {}).get("metadata", {}).get("path", ""))
     return clean(MarkdownWithMath(renderer=renderer).render(source))

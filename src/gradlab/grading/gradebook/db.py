@@ -9,6 +9,7 @@ PostgreSQL a timestamp). Other databases and other revisions are refused with a 
 from __future__ import annotations
 
 import contextlib
+import os
 
 SCHEMA = "e43177bfe90b"  # nbgrader 0.9's gradebook (its alembic revision), the one these statements are written for
 DIALECTS = ("sqlite", "postgresql")
@@ -85,9 +86,40 @@ def check_schema(connection, db_url):
     except DBAPIError:
         connection.rollback()
         rows = []
+    if not rows and stamp_half_made(sqlite_path(db_url)):
+        rows = [(SCHEMA,)]
     if rows != [(SCHEMA,)]:
         raise RuntimeError(f"the gradebook {safe_url(db_url)} has schema {rows or 'none'}, not nbgrader 0.9's {SCHEMA}: "
                            "grade it with `nbgrader autograde`, or upgrade it with `nbgrader db upgrade`")
+
+
+def stamp_half_made(path):
+    """Stamp the SQLite gradebook at `path` with SCHEMA if it has nbgrader 0.9's tables but no schema version, as
+    nbgrader stamps a new one; True if it did. nbgrader makes a gradebook's tables, then runs `alembic` to find
+    the version to stamp: where that command is missing it stops in between, and every later run takes the
+    tables as a gradebook of unknown version (`nbgrader db upgrade` fails on it). Tables that are not nbgrader
+    0.9's (another version's, or another program's) are refused with a message, never stamped."""
+    import sqlite3
+
+    if not path or not os.path.isfile(path):
+        return False
+    connection = sqlite3.connect(path, timeout=60)
+    try:
+        found = {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not found or "alembic_version" in found:
+            return False
+        expected = {name: {column.name for column in table.columns} for name, table in tables().items()}
+        columns = {name: {row[1] for row in connection.execute(f'PRAGMA table_info("{name}")')} for name in found}
+        if columns != expected:
+            raise RuntimeError(f"the gradebook {path} has tables but no schema version, and they are not nbgrader "
+                               "0.9's: it was not made by this nbgrader. Move it away (or delete it, if it holds no "
+                               "grades you need) and run the command again")
+        with connection:
+            connection.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+            connection.execute("INSERT INTO alembic_version (version_num) VALUES (?)", (SCHEMA,))
+    finally:
+        connection.close()
+    return True
 
 
 @contextlib.contextmanager

@@ -1,7 +1,8 @@
 """instructor: what an instructor runs: the command line and the dashboard (the top part; nothing imports it).
 
-    cli.py             python -m gradlab.grading {demo, grade, verify, table}
+    cli.py             python -m gradlab.grading {demo, sample, grade, verify, table}
     demo.py            every sample class graded in a copy of the course, next to the expected scores
+    sample.py          a sample class put into a course's submitted/, to try grading; what to do with none
     verify.py          an assignment's own tests, tested before release (the solution, and mutants of it)
     dashboard.py       GradingDashboard: grade a class from a notebook, with progress and the class report
     dashboard_view.py  the dashboard's tables and text

@@ -1,4 +1,5 @@
-"""The instructor's command line: python -m gradlab.grading {demo, grade, check, verify, table, serve, tokens, package}."""
+"""The instructor's command line: python -m gradlab.grading {demo, sample, grade, check, verify, table, serve, tokens,
+package}."""
 from __future__ import annotations
 
 import argparse
@@ -17,6 +18,11 @@ def _parser():
                                                                    "new temporary folder")
     demo.add_argument("--course", default=None, help="the course with its sample_class/ (default: the repository's "
                                                      "autograder/)")
+
+    sample = commands.add_parser("sample", help="put the sample class of an assignment into a course's submitted/, "
+                                                "to try grading (the grade command, instructor.ipynb) on it")
+    sample.add_argument("course", help="the nbgrader course directory (holding nbgrader_config.py)")
+    sample.add_argument("assignment", help="the assignment, e.g. gradient_checking")
 
     grade = commands.add_parser("grade", help="autograde a class on a Dask cluster (this machine's cores by default); "
                                               "export a CSV, feedback and a report")
@@ -104,6 +110,16 @@ def main(argv=None):
 
         _, _, matches = run_demo(course=args.course or COURSE, workdir=args.keep, workers=args.workers)
         return 0 if matches else 1
+    if args.command == "sample":
+        from .sample import load_sample_class, loaded_message
+
+        try:
+            loaded = load_sample_class(args.course, args.assignment)
+        except (FileNotFoundError, FileExistsError, LookupError, ValueError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print(loaded_message(loaded, args.course))
+        return 0
     if args.command == "verify":
         from .verify import verify
 
@@ -146,12 +162,14 @@ def main(argv=None):
         from ..cluster import engine
 
         engine.start_process_server(args.scheduler)  # the local workers' imports, while this process does its own
-        from ..cluster.classroom import grade_class
+        from ..cluster.classroom import NoSubmissions, grade_class
         from ..gradebook.scores import render_table, table_rows
+        from .sample import check_assignment, nothing_found_advice
 
         try:
             if args.scheduler and args.workers:
                 raise ValueError("--workers sizes the local cluster; an existing cluster (--scheduler) has its own")
+            check_assignment(args.course, args.assignment)
             run = grade_class(args.course, args.assignment, args.submissions, workers=args.workers,
                               scheduler=args.scheduler, db_url=args.db, force=args.force, feedback=args.feedback,
                               report=args.report)
@@ -159,6 +177,10 @@ def main(argv=None):
             print("\ninterrupted: what was graded is in the gradebook; the same command carries on from there",
                   file=sys.stderr)
             return 130
+        except NoSubmissions as error:
+            print(f"Nothing to grade: {error}.\n{nothing_found_advice(args.course, args.assignment)}",
+                  file=sys.stderr)
+            return 1
         except (RuntimeError, ValueError, LookupError, FileNotFoundError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 2

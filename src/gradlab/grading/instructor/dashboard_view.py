@@ -1,8 +1,40 @@
-"""What the instructor's dashboard shows, as HTML: the progress line, the summary of a run, the most common
-problems per exercise, the students' rows and a student's feedback page."""
+"""What the instructor's dashboard shows, as HTML: what it found to grade, the progress line, the summary of a
+run, the most common problems per exercise, the students' rows (with a key to their columns) and a student's
+feedback page."""
 from __future__ import annotations
 
 import html
+import re
+
+# The students' rows line up in a monospace list; the problems table wraps inside the output area (gradlab's
+# widgets keep table cells on one line, which here ran the problems past the edge).
+STYLE = ("<style>.gradlab-students select,.gradlab-students-header{font-family:monospace;font-size:12px;"
+         "padding-left:4px;margin:0}.gradlab-grading-dashboard .gradlab-problems{width:100%}"
+         ".gradlab-grading-dashboard .gradlab-problems td{white-space:normal;overflow-wrap:anywhere;"
+         "vertical-align:top}.gradlab-grading-dashboard .gradlab-problems td:first-child{white-space:nowrap}"
+         ".gradlab-columns-key{font-size:12px;color:#555}</style>")
+
+
+def found_line(found, assignment, engine_line, sample_offered=False):
+    """What the dashboard found to grade in the course's submitted/, and where it grades it."""
+    if not found:
+        return (f"No submission of <code>{html.escape(assignment)}</code> in the course's <code>submitted/</code> "
+                f"yet: collect the class with <code>nbgrader collect {html.escape(assignment)}</code>"
+                + (", or load the sample class to try the dashboard." if sample_offered else "."))
+    return (f"Grades the {found} submission{'s' if found != 1 else ''} of <code>{html.escape(assignment)}</code> in "
+            f"the course's <code>submitted/</code> {engine_line}.")
+
+
+def nothing_found(error, sample_offered):
+    """The status after "Grade the class" found nothing: what, where, and what to do."""
+    todo = ("Press <b>Load the sample class</b> to try grading on it, or collect" if sample_offered else "Collect")
+    return (f'<span class="gradlab-nothing-found">Nothing to grade: {html.escape(str(error))}. {todo} the class '
+            f"with <code>nbgrader collect {html.escape(error.assignment)}</code>.</span>")
+
+
+def sample_loaded(loaded):
+    return (f"Loaded the sample class: {len(loaded.students)} submissions of <code>{html.escape(loaded.assignment)}"
+            f"</code> in <code>submitted/</code>. Press <b>Grade the class</b>.")
 
 
 def progress_line(progress):
@@ -50,9 +82,9 @@ def problems_table(counts, students, top=3):
             + "".join(rows) + "</table>")
 
 
-def student_rows(scores, points, results):
-    """The students' list as a header line and [(row text, student)]: name, total, each exercise's score (under
-    its initials: bpn for backward_propagation_n) and the problems found."""
+def student_rows(scores, points):
+    """The students' list as a header line and [(row text, student)]: name, total and each exercise's score,
+    under its initials (bpn for backward_propagation_n; students_header gives the key)."""
     columns = list(points)
     names = [_initials(c) for c in columns]
     widths = [max(len(n), 3) for n in names]
@@ -63,27 +95,61 @@ def student_rows(scores, points, results):
         row = scores[student]
         total = sum(v or 0 for v in row.values())
         cells = " ".join(f"{'-' if row.get(c) is None else format(row.get(c), 'g'):>{w}}" for c, w in zip(columns, widths))
-        problems = sorted({p for r in results.get(student, {}).values() for p in r.get("problems") or []})
-        text = f"{student:<{width}}  {total:>4g} / {sum(points.values()):<2g}   {cells}"
-        rows.append((text + (f"   {'; '.join(problems)}" if problems else ""), student))
-    return header + "   problems", rows
+        rows.append((f"{student:<{width}}  {total:>4g} / {sum(points.values()):<2g}   {cells}", student))
+    return header, rows
+
+
+def students_header(header, points):
+    """The list's header line, and under it what each column's initials stand for."""
+    key = " · ".join(f"<b>{html.escape(_initials(c))}</b> {html.escape(_exercise(c))} ({p:g} "
+                     f"point{'' if p == 1 else 's'})" for c, p in points.items())
+    return (f'<pre class="gradlab-students-header">{html.escape(header)}</pre>'
+            f'<div class="gradlab-columns-key">Columns: {key}; "-": no score.</div>')
+
+
+def _exercise(grade_id):
+    return grade_id[len("test_"):] if grade_id.startswith("test_") else grade_id
 
 
 def _initials(grade_id):
-    name = grade_id[len("test_"):] if grade_id.startswith("test_") else grade_id
+    name = _exercise(grade_id)
     return "".join(part[:1] for part in name.split("_") if part) or name
 
 
-def feedback_frame(student, pages):
+# A page shown in a srcdoc frame takes its base URL from the page around it (the notebook's), so its own links
+# (the table of contents, "(Top)", headings' anchors: "#test_..." ) led the frame to the notebook's URL, where a
+# sandboxed frame, sent no cookies, gets Jupyter's login page. With the frame's own address as its base, they
+# scroll within the page.
+_FRAME_BASE = '<base href="about:srcdoc">'
+_HEAD = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
+
+
+def framed_page(page, images=None):
+    """A feedback page as a srcdoc frame's document: its in-page links resolved within the frame, and the figures
+    beside it ({file name: data URL}) in place of their names, which the frame cannot load."""
+    found = _HEAD.search(page)
+    page = page[:found.end()] + _FRAME_BASE + page[found.end():] if found else _FRAME_BASE + page
+    if images:
+        page = _IMAGE_SOURCE.sub(lambda m: f'src="{images.get(html.unescape(m.group(1)), m.group(1))}"', page)
+    return page
+
+
+_IMAGE_SOURCE = re.compile(r'src="([^"/:]+)"')  # a file beside the page, named without a folder or a scheme
+
+
+def feedback_frame(student, pages, problems=(), images=None):
     """A student's feedback pages ({name: HTML text}) in sandboxed frames: their own styles stay inside, and
-    nothing in a page (it holds the student's own markdown) runs."""
+    nothing in a page (it holds the student's own markdown) runs. Above them, the problems found."""
     if not pages:
         return f"<p>No feedback for {html.escape(student)} yet.</p>"
-    frames = "".join(f'<p><b>{html.escape(student)}</b>: {html.escape(name)}</p>'
+    found = (f'<p class="gradlab-student-problems"><b>{html.escape(student)}</b>: '
+             + (f"problems found: {html.escape('; '.join(problems))}" if problems else "no problems found") + "</p>")
+    frames = "".join(f'<p>{html.escape(name)}</p>'
                      f'<iframe class="gradlab-feedback" sandbox="" title="feedback for {html.escape(student)}" '
-                     f'style="width:100%;height:560px;border:1px solid #ccc" srcdoc="{html.escape(page, quote=True)}">'
-                     "</iframe>" for name, page in sorted(pages.items()))
-    return frames
+                     f'style="width:100%;height:560px;border:1px solid #ccc;box-sizing:border-box" '
+                     f'srcdoc="{html.escape(framed_page(page, images), quote=True)}"></iframe>'
+                     for name, page in sorted(pages.items()))
+    return found + frames
 
 
 def dashboard_link(link):

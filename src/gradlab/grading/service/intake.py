@@ -1,5 +1,5 @@
 """What a submission's body must be before it is stored, each refusal with the status code and the words that say
-what is wrong: a JSON Jupyter notebook (nbformat 4), this assignment's notebook and not another's, and one that
+what is wrong: no more cells than the course's SubmissionLimits allow, a JSON Jupyter notebook (nbformat 4), this assignment's notebook and not another's, and one that
 names no other learner.
 
 Identity is the token's, never the body's: nothing in the body is read as who sent it. A body that holds another
@@ -20,6 +20,17 @@ class Refused(Exception):
     def __init__(self, status, message):
         super().__init__(message)
         self.status, self.message = status, message
+
+
+def within_cells(body, limits, name):
+    """Refused(413) if the body holds more cells than the course's c.SubmissionLimits.max_cells: counted by the
+    check the class command stages with, before nbformat parses the notebook whole."""
+    from ..course.intake import SubmissionTooLarge, check_cells
+
+    try:
+        check_cells(body, limits, name)
+    except SubmissionTooLarge as refused:
+        raise Refused(413, str(refused)) from None
 
 
 def notebook(body):

@@ -39,10 +39,15 @@ class GradingService(Configurable):
 
 
 def load(course):
-    """The GradingService settings of `course` (its nbgrader_config.py), checked."""
+    """The GradingService settings of `course` (its nbgrader_config.py), checked; `submission_limits` holds the
+    course's SubmissionLimits, the ones the class command stages with, so that the door refuses what grading
+    would."""
     from ..course import nbgrader_calls
+    from ..course.intake import SubmissionLimits
 
-    settings = GradingService(config=nbgrader_calls.course_config(course))
+    config = nbgrader_calls.course_config(course)
+    settings = GradingService(config=config)
+    settings.submission_limits = SubmissionLimits(config=config)
     if settings.attempts_per_hour < 1:
         raise ValueError(f"c.GradingService.attempts_per_hour is {settings.attempts_per_hour}: at least 1")
     if settings.max_notebook_bytes < 1024:

@@ -72,6 +72,7 @@ class Service:
 
     def accept(self, assignment, student, body, late):
         """Check the body and store it: the new submission's id, or Refused."""
+        intake.within_cells(body, self.settings.submission_limits, f"{assignment}'s notebook")
         node = intake.notebook(body)
         intake.of_assignment(node, assignment, self.assignments)
         intake.names_no_other(node, student, self.learners())
