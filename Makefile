@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # JupyterHub's proxy, configurable-http-proxy, comes from npm into hub/node_modules (hub/package-lock.json pins it).
 PROXY := hub/node_modules/.bin/configurable-http-proxy
 
-.PHONY: demo report-demo test lab instructor hub bench bench-scale bench-serve clean
+.PHONY: demo report-demo test test-fast lab instructor hub bench bench-scale bench-serve clean
 
 $(STAMP): pyproject.toml hub/package.json hub/package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,19 @@ demo: $(STAMP)  ## the main job, headless: grade the sample classes with nbgrade
 report-demo: $(STAMP)  ## the course's network with its planted bugs: the report gradlab prints
 	$(BIN)/python -m gradlab
 
-test: $(STAMP)  ## the whole test suite
-	$(BIN)/python -m pytest
+test: $(STAMP)  ## the whole test suite (the 25 slowest steps listed at the end: where the suite's time goes)
+	$(BIN)/python -m pytest --durations=25
+
+# The everyday lane: the library (unit and property tests), the lessons executed headless in real kernels and the
+# widgets driven from Python, and the grading engine's unit tests; no browser, no class graded end to end.
+FAST_TESTS := tests/test_check.py tests/test_diagnose.py tests/test_errorbars.py tests/test_epsilons.py \
+  tests/test_numeric.py tests/test_welch.py tests/test_models.py tests/test_bugs.py tests/test_gradient_names.py \
+  tests/test_verdicts.py tests/test_hard_family.py tests/test_plots.py tests/test_layout.py \
+  tests/test_lessons.py tests/test_widgets.py \
+  tests/test_engine_layout.py tests/test_grading_scoring.py tests/test_grading_dispatch.py tests/test_host_state.py
+
+test-fast: $(STAMP)  ## the core, the lessons headless and the grading unit tests (a few minutes; make test runs all)
+	$(BIN)/python -m pytest $(FAST_TESTS)
 
 # Jupyter refuses to start as root (as in many containers) unless given --allow-root: make lab gives it there,
 # and says so. USER_ID is who runs make (set it to see what another user would run: make -n lab USER_ID=1000).

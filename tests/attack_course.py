@@ -17,6 +17,39 @@ _FAILING_FORWARD = ("def forward_propagation(x, theta):\n    raise ValueError('<
                     "<script>window.gradlabPwned = 4</script>')\n")
 
 
+# Finite differences where backprop is asked, labelled float32 so that the rule for float64 would not look at them:
+# cast to float32, or float64 values in an array whose dtype says float32.
+_DIFFERENCES = '''SAYS
+def backward_propagation_n(X, Y, cache):
+    (Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3) = cache
+    parameters = {"W1": W1.copy(), "b1": b1.copy(), "W2": W2.copy(), "b2": b2.copy(), "W3": W3.copy(),
+                  "b3": b3.copy()}
+    gradients = {}
+    for name, value in parameters.items():
+        gradient = np.zeros_like(value)
+        for index in np.ndindex(value.shape):
+            old = value[index]
+            value[index] = old + 1e-5
+            plus, _ = forward_propagation_n(X, Y, parameters)
+            value[index] = old - 1e-5
+            minus, _ = forward_propagation_n(X, Y, parameters)
+            value[index] = old
+            gradient[index] = (plus - minus) / 2e-5
+        gradients["d" + name] = LABELLED
+    return gradients'''
+_SAYS_FLOAT32 = '''class SaysFloat32(np.ndarray):
+    """float64 numbers whose dtype says float32."""
+
+    @property
+    def dtype(self):
+        return np.dtype(np.float32)
+
+'''
+DIFFERENCES_AS_FLOAT32 = _DIFFERENCES.replace("SAYS\n", "").replace("LABELLED", "gradient.astype(np.float32)")
+DIFFERENCES_SAYING_FLOAT32 = _DIFFERENCES.replace("SAYS\n", _SAYS_FLOAT32).replace("LABELLED",
+                                                                                   "gradient.view(SaysFloat32)")
+
+
 def plans(marker, key):
     """student -> (what the builder changes, {exercise: score}) for a sound grader."""
     full = {"test_forward_propagation": 1.0, "test_backward_propagation": 1.0, "test_gradient_check": 2.0,
@@ -49,6 +82,10 @@ def plans(marker, key):
                                        "replace_answer": {"forward_propagation": RETURNS_INPUTS}}, full),
         "bea_exits_with_hidden_inputs": ({"replace_answer": {"backward_propagation": EXITS_WITH_INPUTS}},
                                          dict(full, test_backward_propagation=0.25)),
+        "wes_differences_as_float32": ({"replace_answer": {"backward_propagation_n": DIFFERENCES_AS_FLOAT32}},
+                                       dict(full, test_backward_propagation_n=0.0)),
+        "xan_differences_saying_float32": ({"replace_answer": {"backward_propagation_n": DIFFERENCES_SAYING_FLOAT32}},
+                                           dict(full, test_backward_propagation_n=0.0)),
     }
 
 

@@ -1,8 +1,9 @@
-"""What the test modules share: the coherence check every report the suite builds goes through
-(tests/coherence.py), a PostgreSQL server of the tests' own (postgres_server.py), and the course as nbgrader makes
-it (generated, then each assignment's sample class autograded by `nbgrader autograde`: the oracle the grading
-command's results are compared with), each made once per session."""
-import os
+"""What the test modules share: the groups of tests that protect or show, skippable outside CI only
+(groups.py, whose hooks are imported here), the coherence check every report the suite builds goes through
+(tests/coherence.py), a PostgreSQL server of the tests' own (postgres_server.py), and the
+course as nbgrader makes it (generated, then each assignment's sample class autograded by `nbgrader autograde`:
+the oracle the grading command's results are compared with), each made once per session."""
+import functools
 import shutil
 import sys
 from pathlib import Path
@@ -13,30 +14,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gradlab.check  # noqa: E402
 from coherence import assert_coherent  # noqa: E402
-from postgres_server import PostgresServer, find_bin  # noqa: E402
+from groups import (pytest_collection_modifyitems, pytest_configure, pytest_runtest_makereport,  # noqa: E402,F401
+                    pytest_runtest_setup, pytest_sessionfinish, pytest_terminal_summary)
+from postgres_server import PostgresServer  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def every_report_is_coherent(monkeypatch):
+@pytest.fixture(autouse=True, scope="session")
+def every_report_is_coherent():
+    """Every report the suite builds goes through assert_coherent: session-wide, so that the reports built in module
+    and session fixtures (set up before any function's fixture) are checked too."""
     build = gradlab.check.build_report
 
+    @functools.wraps(build)
     def checked(*fields):
-        report = build(*fields)
-        return assert_coherent(report)
+        return assert_coherent(build(*fields))
 
-    monkeypatch.setattr(gradlab.check, "build_report", checked)
-    yield
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gradlab.check, "build_report", checked)
+        yield
 
 
 @pytest.fixture(scope="session")
 def postgres():
-    """A PostgreSQL server on 127.0.0.1 for the whole session. Without PostgreSQL installed the tests that need
-    it are skipped with the reason, except in CI (.ci/run installs it), where that is a failure."""
-    if find_bin() is None:
-        message = "PostgreSQL is not installed (apt-get install -y postgresql; .ci/run installs it)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    """A PostgreSQL server on 127.0.0.1 for the whole session (the tests that use it are the postgresql group:
+    groups.py skips or fails them, with the reason, where PostgreSQL is missing)."""
     with PostgresServer() as server:
         yield server
 
@@ -90,3 +91,31 @@ def nbgrader_autograded(autograded_by_nbgrader):
     from nbgrader_course import ASSIGNMENT
 
     return autograded_by_nbgrader(ASSIGNMENT)
+
+
+@pytest.fixture(scope="session")
+def layers_course(tmp_path_factory, nbgrader_env):
+    """The shipped course with the layer assignments of tests/courses/layers, every assignment generated (copy it
+    before changing it)."""
+    from layers_course import new_layers_course
+
+    return new_layers_course(tmp_path_factory.mktemp("layers") / "course", nbgrader_env)
+
+
+@pytest.fixture(scope="session")
+def layers_autograded(layers_course, tmp_path_factory, nbgrader_env):
+    """assignment -> (a copy of the layers course where the finite-difference class of tests/differences_class.py
+    was submitted, then `nbgrader autograde` and `generate_feedback`; student -> expected scores), made when a test
+    first asks for that assignment."""
+    from layers_course import autograde
+
+    made = {}
+
+    def course_for(assignment):
+        if assignment not in made:
+            course = tmp_path_factory.mktemp(f"layers-{assignment}") / "course"
+            shutil.copytree(layers_course, course)
+            made[assignment] = (course, autograde(course, nbgrader_env, assignment))
+        return made[assignment]
+
+    return course_for

@@ -37,8 +37,10 @@ class DaskProcesses:
             log.close()
 
     def hidden_from_workers(self):
-        """Whether the `hide` folders are really out of the workers' sight (bubblewrap is there)."""
-        return bool(self.hide) and shutil.which("bwrap") is not None
+        """Whether the `hide` folders are really out of the workers' sight (bubblewrap works here)."""
+        import probes
+
+        return bool(self.hide) and probes.bubblewrap() is None
 
     def start(self):
         from distributed import Client

@@ -6,7 +6,6 @@ import json
 import platform
 import re
 import secrets
-import sys
 
 import nbformat
 import numpy as np
@@ -16,14 +15,13 @@ from attack_course import graded_attack_course, plans
 from gradlab.grading.declare import declarations
 from gradlab.grading.judging.grader import cases_of
 from gradlab.grading.judging.notebook import autograder_tests, hidden_cases
-from gradlab.grading.sandbox import bubblewrap, launch
 from gradlab.grading.gradebook.scores import read_scores
 from gradlab.grading.course.nbgrader_calls import isolated_environment
 from host_state import keys_named, processes_named, shared_memory_with_key
 from nbgrader_course import ASSIGNMENT, COURSE, COURSE_ID, feedback_text
 from regular_install import regular_python
+from protections import assert_protected
 
-BUBBLEWRAP, WHY_NOT = bubblewrap.works(sys.executable, launch.CHILD, launch.PACKAGE)
 MARKER = "glatk-" + secrets.token_hex(4)
 KEY = 0x67100000 + secrets.randbelow(2 ** 20) * 4
 PLANS = plans(MARKER, KEY)
@@ -44,6 +42,18 @@ def feedback(course, student):
 def test_every_attack_gets_the_score_a_sound_grader_gives(graded):
     scores = read_scores(f"sqlite:///{graded}/gradebook.db", ASSIGNMENT, COURSE_ID)[0]
     assert scores == {student: expected for student, (_, expected) in PLANS.items()}
+    # Through nbgrader autograde and the grading command, every layer this machine offers; sam's FIFO breaks every
+    # run's result protocol.
+    assert_protected(graded, ASSIGNMENT, PLANS, discarded=["sam_fifo"])
+
+
+def test_differences_labelled_float32_are_told_they_look_like_differences(graded):
+    text = " ".join(html.unescape(feedback(graded, "xan_differences_saying_float32")).split())
+    assert "dW1, db1, dW2, db2, dW3, db3: each agrees with the exact gradient only as closely as finite differences " \
+           "do" in text and "rounded to float32" not in text
+    text = " ".join(html.unescape(feedback(graded, "wes_differences_as_float32")).split())
+    assert "each is float32: rounded to float32, a gradient is as far from the exact one as finite differences are" \
+           in text
 
 
 def test_a_broken_result_channel_is_explained_in_the_feedback(graded):
@@ -71,7 +81,7 @@ def test_no_process_is_left_behind(graded):
     assert processes_named(MARKER) == []
 
 
-@pytest.mark.skipif(not BUBBLEWRAP, reason=f"without bubblewrap they outlive the submission: {WHY_NOT}")
+@pytest.mark.requires("bubblewrap")  # without bubblewrap they outlive the submission
 @pytest.mark.skipif(platform.machine() != "x86_64", reason="the attack calls add_key by its x86-64 number")
 def test_no_shared_memory_or_key_is_left_behind(graded):
     assert shared_memory_with_key(KEY) == [] and shared_memory_with_key(KEY + 1) == []
@@ -128,6 +138,6 @@ def test_the_leaks_were_tried_where_they_could_only_find_visible_inputs(graded):
     assert "ended before it finished (a crash, os._exit, or a limit)" in readable(graded, "bea_exits_with_hidden_inputs")
 
 
-@pytest.mark.skipif(not BUBBLEWRAP, reason=f"without bubblewrap it outlives the submission: {WHY_NOT}")
+@pytest.mark.requires("bubblewrap")  # without it, the memory outlives the submission
 def test_a_checkers_memory_is_not_left_behind(graded):
     assert shared_memory_with_key(KEY + 2) == []

@@ -16,6 +16,7 @@ import pytest
 from gradlab.grading.gradebook.scores import read_expected, read_scores
 from nbgrader_course import (ASSIGNMENT, ASSIGNMENTS, COURSE, COURSE_ID, assert_no_hidden_test_in_feedback, dump,
                              feedback_text, nbgrader)
+from protections import assert_protected
 
 
 def sample(assignment):
@@ -108,6 +109,7 @@ def test_the_sample_class_is_built_from_the_assignment_as_released(generated, as
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_every_submission_gets_its_expected_scores(autograded, assignment):
     assert scores(autograded(assignment), assignment) == expected(assignment)
+    assert_protected(autograded(assignment), assignment, expected(assignment))  # by nbgrader autograde
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -130,12 +132,15 @@ FEEDBACK = [
                                                      "this exercise asks for backpropagation"]),
     ("gradient_checking", "sam_names_errors", ["in a hidden case: raised an error (3 cases)",
                                                "dtheta has the wrong shape"]),
+    ("gradient_checking", "max_wrong_types", ["db2 is float32: rounded to float32, a gradient is as far from the exact "
+                                              "one as finite differences are", "compute it in float64"]),
     ("planar_classifier", "ben_tanh_derivative", ["dW1 WRONG, db1 WRONG, dW2 ok, db2 ok", "backward step of layer 1"]),
     ("planar_classifier", "cal_no_keepdims", ["db1 has shape (4,); it should have shape (4, 1)"]),
     ("planar_classifier", "dee_missing_1_over_m", ["dW2 is 3x too large, and m = 3: the 1/m is missing"]),
     ("planar_classifier", "fay_forgets_db2", ["db2 is missing from the returned dictionary"]),
     ("planar_classifier", "gus_hard_codes", ["dW1, db1, dW2: right in the case you can run, but not in one you have "
-                                             "not seen: each has the wrong shape"]),
+                                             "not seen (3 inputs, 5 hidden units, 7 examples; 2 inputs, 6 hidden "
+                                             "units, 10 examples): each has the wrong shape"]),
     ("planar_classifier", "ida_finite_differences", ["this exercise asks for backpropagation"]),
     ("softmax_regression", "ben_dW_without_mean", ["loss ok, dW WRONG", "dW is 5x too large"]),
     ("softmax_regression", "eli_returns_dW_transposed", ["dW has shape (3, 4); it should have shape (4, 3)"]),
@@ -145,8 +150,10 @@ FEEDBACK = [
     ("batch_normalization", "ben_direct_path_only", ["dx WRONG, dgamma ok, dbeta ok"]),
     ("batch_normalization", "dee_keepdims_dbeta", ["dbeta has shape (1, 3); it should have shape (3,)"]),
     ("batch_normalization", "fay_forgets_dbeta", ["returned a tuple of 2, not a tuple of 3 (dx, dgamma, dbeta)"]),
-    ("batch_normalization", "gus_finite_differences", ["dx, dgamma, dbeta: each agrees with the exact gradient only "
-                                                       "as closely as finite differences do"]),
+    ("batch_normalization", "gus_finite_differences", [
+        "dx agrees with the exact gradient only as closely as finite differences do",
+        "dgamma, dbeta: right in the case you can run, but not in one you have not seen (6 examples of 3 features, "
+        "beta shifted by 100000): each looks like finite differences, not backpropagation"]),
 ]
 
 
@@ -286,6 +293,7 @@ def test_the_instructor_command_in_parallel_gives_the_same_gradebook(parallel, a
     assert dump(url.format(course), assignment, COURSE_ID) == dump(url.format(autograded(assignment)), assignment,
                                                                    COURSE_ID)
     assert f"graded {len(expected(assignment))}, already graded 0, failed 0" in done.stdout
+    assert_protected(course, assignment, expected(assignment))  # on the local cluster's workers
     assert_no_hidden_test_in_feedback(course, len(expected(assignment)), assignment)
     with open(course / "exports" / f"{assignment}_scores.csv", newline="") as handle:
         totals = {row["student"]: float(row["total"]) for row in csv.DictReader(handle)}
@@ -312,3 +320,4 @@ def test_grading_again_resumes_and_loses_nothing(parallel, env):
     forced = run(command + ["--force", "--no-feedback", "--workers", "2"], course, env)
     assert f"graded {count}, already graded 0" in forced.stdout
     assert scores(course, ASSIGNMENT) == before
+    assert_protected(course, ASSIGNMENT, expected(ASSIGNMENT))

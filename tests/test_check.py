@@ -222,3 +222,15 @@ def test_the_coherence_helper_catches_a_field_that_says_otherwise(course_case):
     report.statuses = dict(report.statuses, W2="ok")  # the table would now say ok where a row stands above
     with pytest.raises(AssertionError):
         assert_coherent(report)
+
+
+@pytest.fixture(scope="module")
+def report_builder_of_a_module_fixture():
+    """What builds a report for a module-scoped fixture (set up before any function-scoped fixture)."""
+    return gradlab.check.build_report
+
+
+def test_reports_built_in_module_fixtures_are_checked_for_coherence_too(report_builder_of_a_module_fixture):
+    checked = report_builder_of_a_module_fixture
+    assert checked is gradlab.check.build_report  # the same as every test of the module sees
+    assert hasattr(checked, "__wrapped__") and "assert_coherent" in checked.__code__.co_names

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from gradlab.grading.instructor.demo import COURSE, sample_classes
+from protections import assert_protected
 
 
 def demo(env, *options):
@@ -39,6 +40,8 @@ def test_the_demo_grades_every_sample_class_as_expected_and_says_where_the_resul
         feedback = printed["feedback"].replace("ASSIGNMENT", assignment)
         assert any(Path(feedback.replace("STUDENT", s.stem)).is_dir()
                    for s in (COURSE / "sample_class" / assignment).glob("*.ipynb"))
+        students = [s.stem for s in (COURSE / "sample_class" / assignment).glob("*.ipynb")]
+        assert_protected(keep / "course", assignment, students)  # every layer this machine offers, for each
 
 
 def test_a_score_other_than_expected_fails_the_demo_and_is_marked(tmp_path, nbgrader_env):

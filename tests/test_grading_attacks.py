@@ -1,33 +1,29 @@
 """Attacks on the sandbox, one by one (tests/attacks.py): what each managed, read back from the child, and what it
 left on the host: no process, shared memory segment, key or file; and what one run of a submission left for the next
-(nothing: a checker cannot remember the cases it has seen)."""
+(nothing: a checker cannot remember the cases it has seen). Those that need bubblewrap or a cgroup are those groups
+(tests/groups.py), gated on the tests' own probes and never skipped in CI; each asserts that the layer it relies on
+was in force."""
 import os
 import platform
 import secrets
 import socket
+import subprocess
 import sys
-import tempfile
 
-import numpy as np
 import pytest
 
 from attacks import attack, between_runs
-from gradlab.grading.sandbox import bubblewrap, launch
-from gradlab.grading.sandbox.cgroups import Cgroup
 from gradlab.grading.sandbox.child import untrusted
 from gradlab.grading.sandbox.job import Call, Job
 from gradlab.grading.sandbox.box import Limits, Sandbox
 from host_state import keys_named, processes_named, shared_memory_with_key
+from protections import expected, layers
 from regular_install import regular_python
+from timing import generous
 
-LIMITS = Limits(wall_seconds=30, cell_seconds=15, call_seconds=5)
-BUBBLEWRAP, WHY_NOT = bubblewrap.works(sys.executable, launch.CHILD, launch.PACKAGE)
-needs_bubblewrap = pytest.mark.skipif(not BUBBLEWRAP, reason=f"needs bubblewrap: {WHY_NOT}")
-_PROBE = Cgroup.create(2 ** 30, 64)
-CGROUP = _PROBE is not None
-if _PROBE is not None:
-    _PROBE.remove()
-needs_cgroup = pytest.mark.skipif(not CGROUP, reason="needs a cgroup with memory and pids controllers")
+LIMITS = Limits(wall_seconds=generous(30), cell_seconds=15, call_seconds=5)
+needs_bubblewrap = pytest.mark.requires("bubblewrap")
+needs_cgroup = pytest.mark.requires("cgroups")
 FORWARD = "import numpy as np\ndef forward_propagation(x, theta):\n    return theta * x\n"
 OBSERVE = "def observed(x, theta):\n    return float(OBSERVED)\n"
 
@@ -118,6 +114,7 @@ def test_no_process_of_the_submission_outlives_its_grading(contained, name):
 @needs_cgroup
 def test_at_most_the_process_limit_runs_at_once(contained):
     run = run_attack(attack("many_processes", marker()), contained)
+    assert "cgroup" in layers(run.protections)
     assert 0 < value(run, 1) < LIMITS.processes < 150
 
 
@@ -125,6 +122,7 @@ def test_at_most_the_process_limit_runs_at_once(contained):
 def test_memory_spread_over_processes_stays_under_the_submissions_limit(contained):
     mark = marker()
     run = run_attack(attack("spread_memory", mark), contained)
+    assert "cgroup" in layers(run.protections)
     # Three helpers of 400 MiB cannot all hold their memory under a limit of 1 GiB for the whole submission.
     assert value(run, 0) == 8.0 and value(run, 1) <= 2
     assert processes_named(mark) == []
@@ -133,14 +131,30 @@ def test_memory_spread_over_processes_stays_under_the_submissions_limit(containe
 @needs_bubblewrap
 def test_files_stay_within_the_submissions_scratch_space():
     run = run_attack(attack("big_files"))
+    assert "bubblewrap" in layers(run.protections)
     assert value(run, 0) == 8.0
     assert 0 < value(run, 1) <= LIMITS.scratch_mb * 2 ** 20 < 8 * 60 * 2 ** 20
+
+
+ONE_BIG_FILE = ("import errno, os\nOBSERVED = -1.0\nwith open('one-big-file', 'wb', buffering=0) as handle:\n"
+                "    try:\n        for _ in range(70):\n            handle.write(bytes(2 ** 20))\n"
+                "    except OSError as error:\n        OBSERVED = 0.0 if error.errno == errno.EFBIG else -2.0\n"
+                "if OBSERVED == 0.0:\n    OBSERVED = float(os.path.getsize('one-big-file'))\n")
+
+
+def test_no_file_grows_past_the_file_size_limit(contained):
+    """70 MB written to one file: the file-size limit (64 MB) stops it there, with bubblewrap's tmpfs around it or
+    without (the child's own rlimit); OBSERVED: the file's size once the write was refused (EFBIG)."""
+    run = run_attack(ONE_BIG_FILE, contained=contained)
+    assert ("bubblewrap" in layers(run.protections)) == contained
+    assert value(run, 0) == 8.0 and value(run, 1) == LIMITS.file_mb * 2 ** 20 < 70 * 2 ** 20
 
 
 @needs_bubblewrap
 def test_shared_memory_does_not_outlive_the_submission():
     key = 0x67000000 + secrets.randbelow(2 ** 20) * 4
     run = run_attack(attack("shared_memory", key=key))
+    assert "bubblewrap" in layers(run.protections)
     assert value(run, 0) == 8.0 and value(run, 1) == 2  # it made them, in the sandbox's own IPC namespace
     assert shared_memory_with_key(key) == [] and shared_memory_with_key(key + 1) == []
 
@@ -150,6 +164,7 @@ def test_shared_memory_does_not_outlive_the_submission():
 def test_a_key_in_the_keyring_does_not_outlive_the_submission():
     mark = marker()
     run = run_attack(attack("keyring", mark))
+    assert "bubblewrap" in layers(run.protections)
     assert value(run, 0) == 8.0 and value(run, 1) == 1  # the key was made, in the sandbox's user namespace
     assert keys_named(mark) == []
 
@@ -211,6 +226,45 @@ def test_no_run_without_hidden_inputs_is_forked_from_a_supervisor_that_held_them
         Job([("print(1)", None)], capture=True, hidden=True)
 
 
+REACH_THE_HOST = ("import os, signal, socket\nOBSERVED = 0\nfor address in (ABSTRACT, PATH):\n"
+                  "    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:\n        try:\n"
+                  "            client.connect(address)\n            OBSERVED += 1\n        except OSError:\n"
+                  "            pass\n"
+                  "OBSERVED += 10 * os.path.exists(f'/proc/{PID}')\ntry:\n    os.kill(PID, signal.SIGTERM)\n"
+                  "    OBSERVED += 100\nexcept OSError:\n    pass\n")
+
+
+@needs_bubblewrap
+def test_host_sockets_and_processes_are_out_of_reach(tmp_path):
+    """A unix socket in the abstract namespace and one in a folder, and a process of the host: inside bubblewrap
+    the submission connects to neither socket, does not see the process and cannot signal it. OBSERVED: 1 per
+    socket reached, 10 if the process shows in /proc, 100 if the signal was delivered. The same cell run here,
+    on the host, reaches all three (the control)."""
+    name = "gl-" + secrets.token_hex(6)
+    listeners = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(2)]
+    listeners[0].bind("\0" + name)
+    listeners[1].bind(str(tmp_path / "host.sock"))
+    for listener in listeners:
+        listener.listen(4)
+    host = subprocess.Popen(["sleep", "600"])
+    cell = (f"ABSTRACT = {chr(0) + name!r}\nPATH = {str(tmp_path / 'host.sock')!r}\nPID = {host.pid}\n"
+            + REACH_THE_HOST)
+    try:
+        run = run_attack(cell)
+        assert "bubblewrap" in layers(run.protections)
+        assert value(run, 0) == 8.0 and value(run, 1) == 0
+        assert host.poll() is None  # still running: the signal never reached it
+        control = {}
+        exec(cell, control)
+        assert control["OBSERVED"] == 112
+        host.wait(timeout=60)  # the control's SIGTERM ends it
+    finally:
+        host.kill()
+        host.wait()
+        for listener in listeners:
+            listener.close()
+
+
 @needs_bubblewrap
 def test_udp_to_the_hosts_loopback_gets_nowhere():
     listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -218,6 +272,7 @@ def test_udp_to_the_hosts_loopback_gets_nowhere():
     listener.setblocking(False)
     try:
         run = run_attack(attack("udp", "glatk-udp", port=listener.getsockname()[1]))
+        assert "bubblewrap" in layers(run.protections)
         assert value(run, 0) == 8.0
         with pytest.raises(BlockingIOError):  # datagrams on the loopback arrive at once, or never
             listener.recv(4096)
@@ -280,6 +335,7 @@ def test_import_gradlab_behaves_alike_whatever_the_install(regular_install):
     for python in (sys.executable, regular_install):
         with Sandbox(LIMITS, python=python) as box:
             run = box.run(Job([(probe, None)], [Call("forward_propagation", (1.0, 1.0))]))
-        outcomes.append(_outcome(run, 0) + ((value(run, 0),) if _outcome(run, 0)[0] == "returned" else ()))
-    assert outcomes[0] == outcomes[1]
-    assert outcomes[0] in [("returned", None, 0.0), ("raised", "ReferenceImportRefused")]
+        outcomes.append(_outcome(run, 0) + ((value(run, 0),) if _outcome(run, 0)[0] == "returned" else ())
+                        + (layers(run.protections),))
+    assert outcomes[0] == outcomes[1] and outcomes[0][-1] == expected()  # and each was contained as offered here
+    assert outcomes[0][:-1] in [("returned", None, 0.0), ("raised", "ReferenceImportRefused")]

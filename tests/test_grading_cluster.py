@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 from dask_processes import DaskProcesses
 from gradlab.grading.gradebook.scores import read_expected, read_scores
 from nbgrader_course import ASSIGNMENT, COURSE, COURSE_ID, assert_no_hidden_test_in_feedback, dump, nbgrader, new_course
+from protections import assert_protected
 
 SAMPLE = COURSE / "sample_class" / ASSIGNMENT
 EXPECTED = read_expected(SAMPLE / "expected_scores.csv")
@@ -53,9 +54,9 @@ def on_postgres(cluster, postgres, generated_course, tmp_path_factory, nbgrader_
     return course, url, done
 
 
+@pytest.mark.requires("bubblewrap")  # the test's own use of it: an empty folder mounted over the course
 def test_the_workers_cannot_see_the_course(cluster, tmp_path_factory):
-    if not cluster.hidden_from_workers():
-        pytest.skip("bubblewrap (bwrap) is not installed: the workers see the course here")
+    assert cluster.hidden_from_workers()
     from distributed import Client
 
     probe = str(tmp_path_factory.getbasetemp())
@@ -76,6 +77,8 @@ def test_a_cluster_grades_into_postgresql_as_nbgrader_grades_into_sqlite(on_post
     # The workers sent back each autograded notebook and feedback page; only this process wrote them.
     assert sorted(p.parent.parent.name for p in (course / "autograded").glob(f"*/{ASSIGNMENT}/*.ipynb")) == \
         sorted(EXPECTED)
+    # On the workers (themselves in bubblewrap, to hide the course), each submission's sandbox had every layer.
+    assert_protected(course, ASSIGNMENT, EXPECTED)
     assert_no_hidden_test_in_feedback(course, len(EXPECTED))
     page = (course / "feedback" / "ben_course_bugs" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert "db1 is 4x too large" in page
@@ -181,6 +184,7 @@ def test_a_worker_killed_in_the_middle_has_its_submissions_graded_elsewhere(
     assert sorted(students) == sorted(EXPECTED)
     oracle = f"sqlite:///{nbgrader_autograded}/gradebook.db"
     assert dump(f"sqlite:///{course}/gradebook.db", ASSIGNMENT, COURSE_ID) == dump(oracle, ASSIGNMENT, COURSE_ID)
+    assert_protected(course, ASSIGNMENT, EXPECTED)  # the worker that took over too
 
 
 def test_a_submission_that_fails_three_times_is_reported(generated_course, tmp_path, nbgrader_env):
@@ -195,6 +199,7 @@ def test_a_submission_that_fails_three_times_is_reported(generated_course, tmp_p
     failure = next(line for line in done.stdout.splitlines() if line.strip().startswith("zed:"))
     assert "(attempt 3 of 3)" in failure
     assert read_scores(f"sqlite:///{course}/gradebook.db", ASSIGNMENT, COURSE_ID)[0] == {"ada": EXPECTED["ada_correct"]}
+    assert_protected(course, ASSIGNMENT, ["ada"])
 
 
 def test_what_a_person_graded_is_kept_and_shown_in_the_feedback(on_postgres, nbgrader_env):
@@ -257,6 +262,7 @@ def test_a_client_of_the_callers_own_is_used_and_left_open(cluster, generated_co
         run = grade_class(str(course), ASSIGNMENT, str(folder), scheduler=client, report=False, stream=io.StringIO())
         assert client.status == "running"
     assert run.graded == ["ben"] and run.scores == {"ben": EXPECTED["ben_course_bugs"]} and run.feedback == 1
+    assert_protected(course, ASSIGNMENT, ["ben"])
 
 
 def test_an_extension_in_the_gradebook_reaches_the_worker(tmp_path, nbgrader_env):
@@ -294,5 +300,7 @@ def test_an_extension_in_the_gradebook_reaches_the_worker(tmp_path, nbgrader_env
     grade(ours, nbgrader_env, "--workers", "1", "--no-report", "--force")
     nbgrader(theirs, nbgrader_env, "autograde", ASSIGNMENT, "--force")
     assert penalty(ours) == penalty(theirs) and not penalty(theirs)  # on time now: no penalty
+    assert_protected(ours, ASSIGNMENT, ["ada"])
+    assert_protected(theirs, ASSIGNMENT, ["ada"])
     assert dump(f"sqlite:///{ours}/gradebook.db", ASSIGNMENT, COURSE_ID) == \
         dump(f"sqlite:///{theirs}/gradebook.db", ASSIGNMENT, COURSE_ID)

@@ -13,6 +13,7 @@ from nbclient import NotebookClient
 from gradlab.grading.instructor.dashboard import GradingDashboard
 from gradlab.grading.gradebook.scores import read_expected
 from nbgrader_course import ASSIGNMENT, COURSE
+from protections import assert_protected
 
 SAMPLE = COURSE / "sample_class" / ASSIGNMENT
 EXPECTED = read_expected(SAMPLE / "expected_scores.csv")
@@ -42,12 +43,13 @@ def graded(generated_course, tmp_path_factory):
     board.click()
     assert board.state == "grading" and board.button.disabled
     board.wait(timeout=900)
-    return board, seen, served
+    return board, seen, served, course
 
 
 def test_the_dashboard_grades_the_class_with_a_live_progress_bar(graded):
-    board, seen, served = graded
+    board, seen, served, course = graded
     assert board.error == "" and board.state == "done", board.error
+    assert_protected(course, ASSIGNMENT, EXPECTED)
     assert [graded for graded, _, _ in seen] == list(range(1, len(EXPECTED) + 1))  # one step per submission
     assert all(bar == graded for graded, bar, _ in seen)  # the bar moved with it
     assert "per minute" in seen[-1][2] and f"{len(EXPECTED)} of {len(EXPECTED)} graded" in seen[-1][2]
@@ -57,13 +59,13 @@ def test_the_dashboard_grades_the_class_with_a_live_progress_bar(graded):
 
 
 def test_the_dask_dashboard_link_is_shown_and_served_while_grading(graded):
-    board, _, served = graded
+    board, _, served, _ = graded
     assert len(served) == 1 and served[0][0].startswith("http://127.0.0.1:") and served[0][1] == 200
     assert board.dashboard_link == "" and board.link.value == ""  # the local cluster is gone afterwards
 
 
 def test_the_report_shows_the_distribution_the_common_problems_and_the_students(graded):
-    board, _, _ = graded
+    board, _, _, _ = graded
     assert board.report.layout.display != "none"
     image = base64.b64decode(board.histogram.outputs[0]["data"]["image/png"])
     assert image[:4] == b"\x89PNG"
@@ -85,7 +87,7 @@ def test_the_report_shows_the_distribution_the_common_problems_and_the_students(
 
 
 def test_a_students_feedback_is_one_click_away(graded):
-    board, _, _ = graded
+    board, _, _, _ = graded
     board.students.value = "ben_course_bugs"
     assert board.student == "ben_course_bugs"
     shown = board.feedback.value
@@ -101,7 +103,7 @@ def test_a_students_feedback_is_one_click_away(graded):
 
 
 def test_grading_again_finds_nothing_new(graded):
-    board, _, _ = graded
+    board, _, _, _ = graded
     board.click()
     run = board.wait(timeout=600)
     assert board.state == "done" and run.graded == [] and len(run.skipped) == len(EXPECTED)

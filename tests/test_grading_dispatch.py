@@ -62,3 +62,24 @@ def test_a_job_of_any_name_reaches_the_cluster_and_a_refused_one_is_not_tried_ag
     assert outcomes[latin1].value == {"job": "latin1"} and outcomes[ben].value == {"job": "ben"}
     assert outcomes[refused].value is None and outcomes[refused].attempts == 1
     assert outcomes[refused].error == "bulky.ipynb has 1101 cells; a notebook may have at most 1000"
+
+
+def test_at_most_a_few_jobs_per_core_are_in_flight_whatever_the_size_of_the_class():
+    """The coordinator reads a job's payload (the submission's files) only when it may send it: at most
+    WINDOW_PER_CORE per core of the cluster (at least 8) are read and not yet handled, so its memory does not grow
+    with the class."""
+    read, handled, most = [], [], [0]
+
+    def payload(job):
+        read.append(job)
+        most[0] = max(most[0], len(read) - len(handled))
+        return job
+
+    with engine.cluster(workers=1) as client:
+        window = max(8, dispatch.WINDOW_PER_CORE * engine.cores(client))
+        jobs = [f"student{k}" for k in range(5 * window)]
+        material = client.submit(worker.keep, "the course", pure=False)
+        dispatch.run(client, lambda material, data: {"job": data}, material, jobs, payload, handled.extend,
+                     name="window")
+    assert sorted(o.job for o in handled) == sorted(jobs) and all(o.error == "" for o in handled)
+    assert most[0] == window  # filled to the bound at the start, never past it

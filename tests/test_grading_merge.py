@@ -55,7 +55,7 @@ def released_postgres(postgres, tmp_path_factory):
 _clones = iter(range(10 ** 6))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.requires("postgresql"))])
 def released(request, course, tmp_path):
     """A gradebook as it was before any submission: a copy of the SQLite one, or a clone of the PostgreSQL one."""
     if request.param == "sqlite":

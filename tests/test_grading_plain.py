@@ -9,6 +9,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from gradlab.grading.gradebook.scores import read_scores
 from gradlab.grading.course.nbgrader_calls import isolated_environment
 from nbgrader_course import COURSE, nbgrader
+from protections import expected, layers
 
 ASSIGNMENT = "plain_checks"
 
@@ -80,6 +81,12 @@ def graded(tmp_path_factory):
 def test_ordinary_test_cells_are_scored_as_nbgrader_scores_them(graded):
     scores, _, _ = graded
     assert scores == {grade_id: float(expected) for grade_id, (_, _, expected) in TESTS.items()}
+
+
+def test_the_cells_ran_with_every_layer_this_machine_offers(graded):
+    _, autograded, _ = graded
+    held = autograded.metadata.gradlab.protections
+    assert held.runs >= 1 and layers(held.in_force) == expected()
 
 
 def test_each_cell_gets_the_outputs_a_kernel_would_have_given_it(graded):

@@ -12,13 +12,15 @@ from gradlab.grading.judging import grader
 from gradlab.grading.judging.notebook import autograder_tests, code_cells, hidden_cases
 from gradlab.grading.judging.result import ExerciseResult
 from gradlab.grading.judging.returned import read
-from gradlab.grading.sandbox.box import Limits, Sandbox
+from gradlab.grading.sandbox.box import ChildRun, Limits, Sandbox
+from protections import expected, layers
+from timing import generous
 
 COURSE = Path(__file__).resolve().parents[1] / "autograder"
 SOURCE = COURSE / "source" / "gradient_checking" / "gradient_checking.ipynb"
 DECLARED = declarations.load(COURSE, "gradient_checking")
 DEFAULT_HIDDEN = sys.modules[DECLARED["test_gradient_check"].cases.__module__].DEFAULT_HIDDEN
-LIMITS = Limits(wall_seconds=10, cell_seconds=2, call_seconds=2)
+LIMITS = Limits(wall_seconds=generous(10), cell_seconds=2, call_seconds=2)
 
 
 def answered(edits=()):
@@ -45,11 +47,28 @@ def grade(exercise, edits=()):
 
 
 def test_the_reference_answers_earn_every_point():
-    results = grader.grade_notebook(answered(), DECLARED, LIMITS).exercises
+    graded = grader.grade_notebook(answered(), DECLARED, LIMITS)
+    results = graded.exercises
     assert {k: r.score for k, r in results.items()} == {
         "test_forward_propagation": 1, "test_backward_propagation": 1, "test_gradient_check": 2,
         "test_backward_propagation_n": 6, "test_gradient_check_n": 4}
     assert all(not r.problems for r in results.values())
+    # Every run of the submission (one per exercise, more where cases are kept apart) held every layer offered here.
+    held = grader.protections_summary(graded)
+    assert held["runs"] >= len(results) and held["unreported"] == 0
+    assert layers(held["in_force"]) == expected()
+
+
+def test_a_layer_missing_from_any_run_is_missing_from_what_held_the_submission():
+    graded = grader.Graded()
+    full = ["bubblewrap: namespaces", "cgroup v1: 1088 MiB", "RLIMIT_AS", "landlock abi 7"]
+    sandbox = full[:2]  # what the sandbox itself holds the submission with; the child reports the rest
+    graded.note(ChildRun(True, "", protections=full), sandbox)
+    graded.note(ChildRun(False, "was stopped: the sandbox did not answer in time"), sandbox)  # reported nothing
+    graded.note(ChildRun(False, "broke the grader's protocol", protections=sandbox), sandbox)  # its report discarded
+    graded.note(ChildRun(True, "", protections=[p for p in full if not p.startswith("landlock")]), sandbox)
+    graded.note(ChildRun(True, "", protections=full), sandbox)
+    assert grader.protections_summary(graded) == {"in_force": full[:3], "runs": 3, "unreported": 2}
 
 
 BACKPROP_BUGS = [
@@ -91,12 +110,17 @@ def test_a_backprop_that_returns_no_dictionary_is_told_so():
     assert result.score == 0 and "returned a list, not a dictionary of dW1, db1" in result.text()
 
 
-def test_lists_and_float32_are_scored_by_their_numbers_with_a_remark():
+def test_lists_are_scored_by_their_numbers_and_float32_is_as_far_off_as_finite_differences():
+    # backward_propagation_n refuses finite differences: rounded to float32, a right gradient is as far from the
+    # exact one as differences are, so it earns nothing, and the feedback says to compute in float64.
     result = grade("backward_propagation_n", [("backward_propagation_n", "    gradients = {",
                                                "    db1 = db1.tolist()\n    dW2 = dW2.astype(np.float32)\n"
                                                "    gradients = {")])
-    assert result.score == 6
-    assert "db1 is a list" in result.text() and "dW2 is float32" in result.text()
+    assert result.score == 5 and "db1 ok" in result.summary and "dW2 WRONG" in result.summary
+    text = " ".join(result.text().split())
+    assert "db1 is a list" in text
+    assert "dW2 is float32: rounded to float32, a gradient is as far from the exact one as finite differences are" in text
+    assert "compute it in float64" in text
 
 
 @pytest.mark.parametrize("constant", ["0.0", "1.0", "1e-8", "np.float64(0.5)"])
@@ -147,6 +171,37 @@ def test_hidden_cases_are_read_as_a_literal_only():
     assert hidden_cases(source) == {"seeds": [1, 2]}
     assert hidden_cases("### BEGIN HIDDEN TESTS\nHIDDEN_CASES = dict(seeds=[1])\n### END HIDDEN TESTS") == {}
     assert hidden_cases("HIDDEN_CASES = {'seeds': [1]}") == {}
+
+
+LINE_MAGICS = ["x = 1\n%time y = 2\n", "for i in range(2):\n    %time y = i\n", "x = 1\n!echo hi\n",
+               "import numpy as np\nnp.sum?\n",
+               "def f():\n    return 1\n\n%who_ls\n"]
+NO_MAGICS = ["x = 10 % 3\n", "if 1 != 3:\n    y = 1\n", "s = 'why?'\n", "t = '%d' % 3\n"]
+
+
+def notebook_of(source):
+    return {"cells": [{"cell_type": "code", "metadata": {}, "source": source}]}
+
+
+@pytest.mark.parametrize("source", LINE_MAGICS)
+def test_a_line_magic_anywhere_in_a_cell_becomes_what_ipython_makes_of_it(source):
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    python = code_cells(notebook_of(source))[0].source
+    assert python == TransformerManager().transform_cell(source) and "get_ipython()" in python, python
+    compile(python, "cell", "exec")
+
+
+@pytest.mark.parametrize("source", NO_MAGICS)
+def test_python_that_only_looks_like_a_magic_is_left_as_it_is(source):
+    assert code_cells(notebook_of(source))[0].source == source
+
+
+def test_a_cell_of_many_line_magics_has_each_made_a_pass():
+    source = "x = 1\n" + "".join(f"%time y{k} = {k}\n" for k in range(12)) + "if x:\n  !ls\n"
+    python = code_cells(notebook_of(source))[0].source
+    assert python.splitlines() == ["x = 1"] + ["pass"] * 12 + ["if x:", "  pass"]
+    compile(python, "cell", "exec")
 
 
 @pytest.mark.parametrize("entry, arrays, shape, problem", [
@@ -203,3 +258,25 @@ def test_cases_that_share_an_input_never_share_a_process(grade_id):
         prints = [apart.fingerprints(cases[k]) for k in batch]
         assert all(not (a & b) for i, a in enumerate(prints) for b in prints[i + 1:])
     assert len(batches) < len(cases)  # and not a process per case
+
+
+def test_a_failed_hidden_case_is_named_by_its_hint_never_by_its_inputs():
+    from gradlab.grading.declare import Case, Exercise, Gradient
+    from gradlab.grading.judging.credit import score_exercise
+    from gradlab.grading.judging.judge import Mark
+
+    exercise = Exercise("conv", "(x)", lambda hidden: [], returns="tuple",
+                        outputs={"dx": Gradient("x"), "dw": Gradient("w")}, cost=lambda at, case: 0.0)
+    cases = [Case(visible=True, label="on conv_test_case()"), Case(hint="a stride of 2", data={"stride": 2}),
+             Case(hint="no padding"), Case()]
+    right, wrong = Mark(True, True), Mark(False, False, "dx is wrong", "dx wrong")
+    marks = [{"dx": right, "dw": right}, {"dx": wrong, "dw": right}, {"dx": right, "dw": right},
+             {"dx": wrong, "dw": right}]
+    text = " ".join(score_exercise(exercise, "test_conv", 2, cases, marks).text().split())
+    assert "right in the case you can run, but not in one you have not seen (a stride of 2): dx is wrong" in text
+    assert "no padding" not in text and "stride': 2" not in text
+    # a whole call that failed in a hidden case says where too
+    whole = Mark(False, False, "raised an error", "conv: raised an error", whole=True)
+    text = " ".join(score_exercise(exercise, "test_conv", 2, cases, [marks[0], {"dx": whole, "dw": whole}, marks[2],
+                                                                    marks[3]]).text().split())
+    assert "in a hidden case (a stride of 2): raised an error" in text

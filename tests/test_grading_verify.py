@@ -11,10 +11,11 @@ import pytest
 from gradlab.grading.course.files import copy_course
 from gradlab.grading.sandbox.box import Limits
 from gradlab.grading.instructor.verify import verify
+from timing import generous
 
 COURSE = Path(__file__).resolve().parents[1] / "autograder"
 ASSIGNMENTS = sorted(path.stem for path in (COURSE / "exercises").glob("*.py"))
-LIMITS = Limits(wall_seconds=10, cell_seconds=2, call_seconds=2)
+LIMITS = Limits(wall_seconds=generous(10), cell_seconds=2, call_seconds=2)
 
 
 def problems(report):
@@ -66,6 +67,17 @@ def test_a_solution_that_loses_points_is_found(tmp_path):
     found = problems(verify(course, "gradient_checking", LIMITS))
     assert len(found) == 1 and "less than full marks in 'test_backward_propagation_n'" in found[0]
     assert "db2" in found[0]
+
+
+def test_a_visible_case_that_differs_between_the_notebook_and_the_declaration_is_found(tmp_path):
+    # The declaration draws the visible point as (2, 4.5); the notebook's visible tests call with (2, 4).
+    course = changed_course(tmp_path, declaration_edits=[("return [(2.0, 4.0)] + ", "return [(2.0, 4.5)] + ")])
+    found = problems(verify(course, "gradient_checking", LIMITS, mutate=False))
+    assert ("gradient_checking.ipynb: forward_propagation at x = 2, theta = 4.5: the declaration's visible case is not "
+            "what the notebook's visible test calls it with: theta differs (by up to 0.5: the same seed and the same "
+            "order of draws?)") in found
+    assert len(found) == 4  # forward_propagation, backward_propagation, and gradient_check's two visible cases
+    assert all("theta differs" in line for line in found)
 
 
 def test_a_signature_that_does_not_match_the_solution_is_found(tmp_path):

@@ -23,6 +23,7 @@ import pytest
 
 from gradlab.grading.gradebook.scores import read_expected, read_scores
 from nbgrader_course import ASSIGNMENT, COURSE, COURSE_ID, dump
+from protections import assert_protected
 
 SAMPLE = COURSE / "sample_class" / ASSIGNMENT
 EXPECTED = read_expected(SAMPLE / "expected_scores.csv")
@@ -118,6 +119,7 @@ def test_the_grading_command_scores_the_honest_and_the_flipped_and_refuses_the_r
     assert done.returncode == 1, done.stderr[-3000:]  # 1: some submissions were not graded
     assert f"graded {len(SOUND)}, already graded 0, failed {len(REFUSED)}" in done.stdout, done.stdout[-3000:]
     assert read_scores(url, ASSIGNMENT, COURSE_ID)[0] == SOUND
+    assert_protected(course, ASSIGNMENT, SOUND)  # on the class command's workers, every layer this machine offers
     lines = {line.strip().split(": ", 1)[0]: line for line in done.stdout.splitlines() if line.startswith("  ")}
     for student, words in REFUSED.items():
         assert words in lines[student], lines.get(student)
@@ -178,6 +180,7 @@ def test_nbgrader_autograde_scores_the_honest_and_the_flipped_and_refuses_the_re
     assert autograde.returncode == 1 and feedback.returncode == 0, (autograde.stderr[-3000:], feedback.stderr[-3000:])
     scores = read_scores(f"sqlite:///{course}/gradebook.db", ASSIGNMENT, COURSE_ID)[0]
     assert {student: scores[student] for student in SOUND} == SOUND
+    assert_protected(course, ASSIGNMENT, SOUND)  # in nbgrader autograde, every layer this machine offers
     log = autograde.stdout + autograde.stderr
     for student, words in REFUSED.items():
         if student not in ("[A-Z]*", "\\xe9l\\xe8ve"):  # nbgrader's own sqlite refuses the Latin-1 id first

@@ -64,6 +64,13 @@ def submissions(assignment):
     return sorted((SAMPLES / assignment).glob("*.ipynb"))
 
 
+def some_submissions(assignment):
+    """Every third of the sample class, in name order (right answers, bugs and crashes among them): Coursera and
+    XQueue wrap the same grading in their own formats, which Gradescope's runs of every sample class and their
+    equality with the class command's scores already hold; each new process costs a platform's start-up."""
+    return submissions(assignment)[::3]
+
+
 def tree(folder):
     """{relative path: size and mtime} of everything under `folder`: what "nothing else changed" compares."""
     return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.rglob("*"))
@@ -333,13 +340,13 @@ def run_coursera(packages, image, assignment, notebook, where, part_id=None):
 @pytest.fixture(scope="module")
 def coursera_runs(packages, coursera_image, tmp_path_factory):
     root = tmp_path_factory.mktemp("coursera-runs")
-    jobs = [(a, p.stem) for a in ASSIGNMENTS for p in submissions(a)]
+    jobs = [(a, p.stem) for a in ASSIGNMENTS for p in some_submissions(a)]
     return grade_all(lambda job: run_coursera(packages, coursera_image, job[0], SAMPLES / job[0] / f"{job[1]}.ipynb",
                                               root / job[0] / job[1]), jobs)
 
 
-def test_coursera_grades_every_sample_class_to_its_expected_scores_in_courseras_format(coursera_runs):
-    assert len(coursera_runs) == sum(len(submissions(a)) for a in ASSIGNMENTS)
+def test_coursera_grades_a_third_of_every_sample_class_to_its_expected_scores_in_courseras_format(coursera_runs):
+    assert len(coursera_runs) == sum(len(some_submissions(a)) for a in ASSIGNMENTS)
     for (assignment, student), (done, feedback, page) in coursera_runs.items():
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
         jsonschema.validate(feedback, schema("coursera_feedback.schema.json"))
@@ -385,8 +392,8 @@ def xqueue_watcher(packages, wheelhouse, tmp_path_factory):
     return venv
 
 
-def test_xqueue_grader_answers_every_sample_class_through_xqueues_protocol(packages, xqueue_watcher, tmp_path):
-    """Per assignment, a stand-in XQueue holds the class (as file submissions, and one as a textbox answer) and a
+def test_xqueue_grader_answers_a_third_of_every_sample_class_through_xqueues_protocol(packages, xqueue_watcher, tmp_path):
+    """Per assignment, a stand-in XQueue holds a third of the class (as file submissions, and one as a textbox answer) and a
     submission for another assignment; the watcher, run as its package runs it on a machine of the course's (where
     bubblewrap works), answers each one over HTTP and stops when the queue is empty."""
     for assignment in ASSIGNMENTS:
@@ -396,7 +403,7 @@ def test_xqueue_grader_answers_every_sample_class_through_xqueues_protocol(packa
         with StandIn(queue_name=assignment) as xqueue:
             numbers = {}
             payload = json.dumps({"assignment": assignment})
-            for notebook in submissions(assignment):
+            for notebook in some_submissions(assignment):
                 body = {"student_info": {"anonymous_student_id": notebook.stem}, "student_response": "",
                         "grader_payload": payload}
                 numbers[xqueue.submit(body, {f"{assignment}.ipynb": notebook.read_bytes()})] = notebook.stem

@@ -19,6 +19,7 @@ from grading_service import ServiceProcess, Learner, issue_tokens, sample_notebo
 from gradlab.grading.gradebook.scores import read_scores
 from gradlab.grading.service import tables
 from nbgrader_course import COURSE_ID, nbgrader
+from protections import assert_protected
 
 SAMPLES = {(a, name): (body, total, tests) for a, name, body, total, tests in sample_notebooks()}
 LEARNERS = ["ada", "bob", "cy", "dee", "flood", "gone"]
@@ -86,6 +87,7 @@ def test_a_submission_is_graded_as_the_class_command_grades_it_and_merged(servic
     for kind, name in (("submitted", "gradient_checking.ipynb"), ("autograded", "gradient_checking.ipynb"),
                        ("feedback", "gradient_checking.html")):
         assert (course / kind / "ada" / "gradient_checking" / name).is_file(), kind
+    assert_protected(course, "gradient_checking", ["ada"])  # graded by the service, every layer this machine offers
     assert (course / "submitted" / "ada" / "gradient_checking" / "gradient_checking.ipynb").read_bytes() == \
         body("gradient_checking", "ben_course_bugs")
     listed = ada.mine("gradient_checking").json()["submissions"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from gradlab.grading.gradebook.scores import read_expected
 from gradlab.grading.course.nbgrader_calls import isolated_environment
+from protections import assert_protected
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "autograder" / "README.md"
@@ -36,5 +37,6 @@ def test_the_walkthrough_works_when_followed_literally(tmp_path):
     rows = [line.split() for line in table.splitlines()[2:] if line.split() and line.split()[0] in expected]
     assert {row[0] for row in rows} == set(expected)
     assert all(row[-1] == "ok" for row in rows), table
+    assert_protected(tmp_path / "mycourse", "softmax_regression", expected)
     assert (tmp_path / "mycourse" / "release" / "softmax_regression" / "softmax_regression.ipynb").exists()
     assert not (tmp_path / "mycourse" / "release" / "softmax_regression" / "exercises").exists()

@@ -82,19 +82,21 @@ def network(layers, examples, seed):
 
 def networks(hidden):
     X, Y, parameters = course.course_test_case()
-    found = [(True, X, Y, parameters)]
+    found = [(True, "", X, Y, parameters)]
     for spec in hidden.get("networks", DEFAULT_HIDDEN["networks"]):
-        found.append((False, *network(spec["layers"], int(spec["examples"]), int(spec["seed"]))))
+        layers = "-".join(str(int(n)) for n in spec["layers"])
+        found.append((False, f"a {layers} network, {int(spec['examples'])} examples",
+                      *network(spec["layers"], int(spec["examples"]), int(spec["seed"]))))
     return found
 
 
 def backprop_cases(hidden):
     """backward_propagation_n on the grader's own cache of each network."""
     cases = []
-    for visible, X, Y, parameters in networks(hidden):
+    for visible, hint, X, Y, parameters in networks(hidden):
         _, cache = course.forward_propagation_n(X, Y, parameters)
         cases.append(Case(args=(X, Y, cache), at=parameters, visible=visible, label="on the course's test case",
-                          data={"X": X, "Y": Y, "cache": cache}, examples=X.shape[1]))
+                          data={"X": X, "Y": Y, "cache": cache}, examples=X.shape[1], hint=hint))
     return cases
 
 

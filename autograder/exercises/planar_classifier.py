@@ -69,14 +69,17 @@ def hidden_network(n_x, n_h, m, seed):
 
 
 def cases(hidden):
-    networks = [(True, *visible_network())]
+    networks = [(True, "", *visible_network())]
     for spec in hidden.get("networks", DEFAULT_HIDDEN["networks"]):
-        networks.append((False, *hidden_network(int(spec["n_x"]), int(spec["n_h"]), int(spec["m"]), int(spec["seed"]))))
+        n_x, n_h, m = int(spec["n_x"]), int(spec["n_h"]), int(spec["m"])
+        networks.append((False, f"{n_x} inputs, {n_h} hidden units, {m} examples",
+                         *hidden_network(n_x, n_h, m, int(spec["seed"]))))
     found = []
-    for visible, X, Y, parameters in networks:
+    for visible, hint, X, Y, parameters in networks:
         _, cache = forward(X, parameters)
         found.append(Case(args=(parameters, cache, X, Y), at=parameters, visible=visible,
-                          label="on backward_propagation_test_case()", data={"X": X, "Y": Y}, examples=X.shape[1]))
+                          label="on backward_propagation_test_case()", data={"X": X, "Y": Y}, examples=X.shape[1],
+                          hint=hint))
     return found
 
 

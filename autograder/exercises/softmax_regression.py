@@ -53,11 +53,12 @@ def hidden_case(N, D, C, seed):
 
 
 def cases(hidden):
-    drawn = [(True, *visible_case())]
+    drawn = [(True, "", *visible_case())]
     for spec in hidden.get("cases", DEFAULT_HIDDEN["cases"]):
-        drawn.append((False, *hidden_case(int(spec["N"]), int(spec["D"]), int(spec["C"]), int(spec["seed"]))))
+        N, D, C = int(spec["N"]), int(spec["D"]), int(spec["C"])
+        drawn.append((False, f"{N} examples, {D} features, {C} classes", *hidden_case(N, D, C, int(spec["seed"]))))
     return [Case(args=(W, X, y), at={"W": W}, data={"X": X, "y": y}, examples=X.shape[0], visible=visible,
-                 label="on softmax_test_case()") for visible, W, X, y in drawn]
+                 label="on softmax_test_case()", hint=hint) for visible, hint, W, X, y in drawn]
 
 
 def reference(case):

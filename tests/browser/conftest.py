@@ -3,13 +3,13 @@ through Playwright.
 
 Everything runs offline on 127.0.0.1. The servers get their own Jupyter/IPython directories and a copy of
 the lessons under a temporary folder, so the work tree is never written (except screenshots and logs in
-test-artifacts/, which git ignores). Missing Chromium, Playwright, JupyterLab or Voila skips these tests
-(a missing Notebook 7 skips its own) with the reason shown by ``pytest -rs`` (``-ra`` is on by default).
+test-artifacts/, which git ignores). They are the browser group (tests/groups.py): a missing Chromium, Playwright,
+JupyterLab, Notebook 7 or Voila skips them with the reason shown by ``pytest -rs`` (``-ra`` is on by default), and
+fails them in CI.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -26,12 +26,13 @@ from pathlib import Path
 
 import pytest
 
+import probes
+
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "browser"
 LESSONS = Path(os.environ.get("GRADLAB_LESSONS_DIR", REPO / "lessons"))
 TOKEN = "gradlab-browser-tests"
 
-CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -43,52 +44,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SERVER_START_TIMEOUT = 90  # seconds
-
-
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers",
-        "browser: drives JupyterLab / Notebook 7 / Voila in headless Chromium (deselect: -m 'not browser')",
-    )
-
-
-# --------------------------------------------------------------------------------------------------------
-# What is needed, and a printed reason when it is not there
-
-
-def find_chromium() -> str | None:
-    override = os.environ.get("GRADLAB_CHROMIUM")
-    candidates = (override,) if override else CHROMIUM_CANDIDATES
-    for candidate in candidates:
-        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
-def missing_requirements() -> str | None:
-    """Why the browser tests cannot run here, or None when they can."""
-    if importlib.util.find_spec("playwright") is None:
-        return (
-            "Python package 'playwright' is not installed (pip install playwright; the system Chromium is "
-            "used, so 'playwright install' is not needed)"
-        )
-    for module, package in (("jupyterlab", "jupyterlab"), ("voila", "voila"), ("ipywidgets", "ipywidgets")):
-        if importlib.util.find_spec(module) is None:
-            return f"Python package '{package}' is not installed"
-    if find_chromium() is None:
-        where = os.environ.get("GRADLAB_CHROMIUM") or " or ".join(CHROMIUM_CANDIDATES)
-        return f"Chromium not found at {where} (apt-get install -y chromium, or set GRADLAB_CHROMIUM)"
-    return None
-
-
-def pytest_collection_modifyitems(config, items):
-    reason = missing_requirements()
-    if reason is None:
-        return
-    skip = pytest.mark.skip(reason=f"browser tests skipped: {reason}")
-    for item in items:
-        if "browser" in item.keywords:
-            item.add_marker(skip)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -322,8 +277,6 @@ def lab(lab_server):
 
 @pytest.fixture(scope="module")
 def notebook7_server(jupyter_home, artifacts):
-    if importlib.util.find_spec("notebook") is None:
-        pytest.skip("browser tests skipped: Python package 'notebook' (Jupyter Notebook 7) is not installed")
     yield from jupyter_app_server("notebook7", "notebook", jupyter_home)
 
 
@@ -358,14 +311,11 @@ def voila_server(jupyter_home, artifacts):
 
 @pytest.fixture(scope="module")
 def browser():
-    reason = missing_requirements()
-    if reason is not None:
-        pytest.skip(f"browser tests skipped: {reason}")
     from playwright.sync_api import sync_playwright
 
     manager = sync_playwright().start()
     try:
-        chromium = manager.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS, headless=True)
+        chromium = manager.chromium.launch(executable_path=probes.chromium_path(), args=CHROMIUM_ARGS, headless=True)
         try:
             yield chromium
         finally:

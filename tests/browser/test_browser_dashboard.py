@@ -220,7 +220,9 @@ def test_returned_feedback_reads_whole_offline(course_in_lab, lab, page, artifac
     page.goto(f"{lab.url}lab?token={lab.token}")  # logged in (a cookie), as a student is: the figures load too
     page.wait_for_load_state("load")
     path = urllib.parse.quote(f"course/feedback/{STUDENT}/{ASSIGNMENT}/{ASSIGNMENT}.html")
-    page.goto(f"{lab.url}files/{path}")
+    # From JupyterLab, as a student opens it: Jupyter's file server refuses a page asked for with a cookie and no
+    # Referer of its own (its guard against cross-site inclusion)
+    page.goto(f"{lab.url}files/{path}", referer=f"{lab.url}lab")
     page.wait_for_load_state("load")
     page.wait_for_timeout(1000)
     assert_feedback_reads(page, "the returned feedback")

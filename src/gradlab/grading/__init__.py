@@ -22,9 +22,10 @@ The parts, each a folder whose __init__ says what it owns; a part imports only t
     platforms/   an assignment packaged for hosted platforms (Gradescope, Coursera, XQueue), graded there as here
     instructor/  the command line and the dashboard
 """
-from .declare import Case, Exercise, Gradient, Value, Verdict
+from .declare import Case, Exercise, Gradient, NoFiniteDifferences, Value, Verdict
 from .judging.grader import grade_notebook
 from .judging.result import ExerciseResult
 from .sandbox import Limits
 
-__all__ = ["Case", "Exercise", "ExerciseResult", "Gradient", "Limits", "Value", "Verdict", "grade_notebook"]
+__all__ = ["Case", "Exercise", "ExerciseResult", "Gradient", "Limits", "NoFiniteDifferences", "Value", "Verdict",
+           "grade_notebook"]

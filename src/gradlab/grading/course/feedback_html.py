@@ -16,8 +16,11 @@ nbconvert's (`c.HTMLExporter.filters`, read by `nbgrader generate_feedback` and 
 """
 from __future__ import annotations
 
+import base64
 import html
+import os
 import re
+import stat
 
 import bleach
 from jinja2 import pass_context
@@ -77,4 +80,43 @@ def markdown2html(context, source):
     cell = context.get("cell", {}) or {}
     renderer = maths.MathMLRenderer(escape=False, attachments=cell.get("attachments", {}) or {}, embed_images=False,
                                path=context.get("resources", {}).get("metadata", {}).get("path", ""))
-    return clean(MarkdownWithMath(renderer=renderer).render(source))
+    folder = context.get("resources", {}).get("metadata", {}).get("path", "")
+    return figures_inline(clean(MarkdownWithMath(renderer=renderer).render(source)), folder)
+
+
+_IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif"}
+_FIGURE_BYTES = 5 * 2 ** 20
+_IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"/\\]+)(")')
+
+
+def figures_inline(markup, folder):
+    """`markup` with each figure the notebook shows by a bare file name beside it (`![...](figure1.png)`) written
+    into the page as a data: URL. A returned page is opened from Jupyter's file server, which serves it as a
+    sandboxed document: the figure's own request goes without the login cookie and is refused, so a figure left as
+    a file beside the page is a broken image. Only an image file directly in the notebook's folder, read without
+    following a link and within _FIGURE_BYTES: a name with a path, a link or anything else stays as it was."""
+    if not folder:
+        return markup
+
+    def inline(match):
+        name = html.unescape(match.group(2))
+        kind = _IMAGE_TYPES.get(os.path.splitext(name.lower())[1])
+        data = kind and _read_regular(os.path.join(folder, name))
+        if not data:
+            return match.group(0)
+        return f"{match.group(1)}data:{kind};base64,{base64.b64encode(data).decode()}{match.group(3)}"
+
+    return _IMG_SRC.sub(inline, markup)
+
+
+def _read_regular(path):
+    """The bytes of `path` if it is a regular file (not a link) of at most _FIGURE_BYTES; else None."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as handle:
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode) or status.st_size > _FIGURE_BYTES:
+            return None
+        return handle.read(_FIGURE_BYTES + 1)

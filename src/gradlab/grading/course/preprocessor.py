@@ -5,8 +5,10 @@ never run in a kernel at all: no kernel to die, to hang, or to be reprogrammed b
 that a declared exercise scores (the course's exercises/ASSIGNMENT.py) gets a stdout stream with the feedback in
 words and an execute_result whose text/plain is the score as a plain float between 0 and the cell's points; an
 ordinary test cell gets the outputs a kernel would have given it (plain.py); every other code cell gets what it
-printed in the sandbox. nbgrader's SaveAutoGrades then reads them as usual. The results also go into the notebook's
-metadata ("gradlab"), where the class report reads them.
+printed in the sandbox, and the error it raised as a kernel shows one (judging/cell_outputs.py). nbgrader's
+SaveAutoGrades then reads them as usual. The results also go into the notebook's metadata ("gradlab"), where the
+class report reads them, with the protections that held the submission in every run ("protections": {"in_force",
+"runs", "unreported"}).
 """
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Float, Integer, Unicode
 
 from ..declare import declarations
-from ..judging.grader import grade_notebook, result_summary
+from ..judging.cell_outputs import cell_outputs
+from ..judging.grader import grade_notebook, protections_summary, result_summary
 from ..judging.notebook import is_test_cell
 from ..judging.plain import outputs as plain_outputs
 from ..sandbox.box import Limits
@@ -49,7 +52,7 @@ class GradeOutsideKernel(NbGraderPreprocessor):
             count += 1
             cell.execution_count = count
             if not is_test_cell(cell):
-                cell.outputs = _printed(graded.printed.get(index))
+                cell.outputs = cell_outputs(graded.printed.get(index))
                 continue
             grade_id, points = cell.metadata.nbgrader["grade_id"], cell.metadata.nbgrader.get("points", 0)
             if grade_id in graded.exercises:
@@ -59,15 +62,5 @@ class GradeOutsideKernel(NbGraderPreprocessor):
                                            execution_count=count)]
             else:
                 cell.outputs = plain_outputs(graded.plain[grade_id], points, count)
-        nb.metadata["gradlab"] = {"results": result_summary(graded)}
+        nb.metadata["gradlab"] = {"results": result_summary(graded), "protections": protections_summary(graded)}
         return nb, resources
-
-
-def _printed(output):
-    """What a code cell printed in the sandbox, as stream outputs (nbconvert renders them as escaped text)."""
-    if not output:
-        return []
-    found = [new_output("stream", name=name, text=output[name]) for name in ("stdout", "stderr") if output.get(name)]
-    if output.get("truncated"):
-        found.append(new_output("stream", name="stdout", text="\n[... more output was cut here]\n"))
-    return found

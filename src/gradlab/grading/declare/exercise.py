@@ -1,7 +1,7 @@
 """Declaring an exercise the autograder scores with gradient checking: the student's function, the cases it is
 called on, what it returns, and against what each output is checked.
 
-    from gradlab.grading.declare import Case, Exercise, Gradient, Value, Verdict
+    from gradlab.grading.declare import Case, Exercise, Gradient, NoFiniteDifferences, Value, Verdict
 
     def cases(hidden):                       # hidden: the HIDDEN_CASES literal of the test cell, or {}
         return [Case(args=(W, X, y), at={"W": W}, data=(X, y), visible=True, label="the example above"), ...]
@@ -59,6 +59,48 @@ class Verdict:
     points: float = 1.0
 
 
+@dataclass(frozen=True)
+class NoFiniteDifferences:
+    """Exercise(finite_differences=NoFiniteDifferences(...)): gradients made of finite differences of the cost earn
+    nothing, as with finite_differences=False, with these settings (False means the defaults).
+
+    In each case and for each Gradient output, the grader measures two distances from the exact gradient
+    (reference(case)), relative, in norm:
+    - how close finite differences of the exercise's cost come: centred and one-sided, at steps from steps[0] to
+      steps[1] (1, 2 and 5 per decade); the closest of them;
+    - how far an honest float64 backpropagation may be: `careless` times how far the reference moves when every
+      float of the case is rounded differently (by 4 units in the last place), and at least `honest_error`.
+    The line is drawn at the closest differences divided by `margin`. Where that line stands above the honest
+    distance, the case tells backpropagation from differences, and an output further from the exact gradient than
+    the line earns nothing in that case, whatever its dtype says. Where it does not, the gradient check alone judges
+    the output in that case; `verify` fails an exercise in which no case tells them apart for some output.
+
+    steps: the smallest and largest step a student might take.
+    margin: how much closer than the closest measured differences an answer must be (differences computed another
+        way, or at a step between those measured, come a little closer).
+    honest_error: the relative error any float64 backpropagation may have (summation order, cancellation).
+    careless: how many times further from the exact gradient than the reference an honest but careless float64
+        backpropagation may be (variance as E[x^2] - E[x]^2, a softmax without the max subtracted).
+    """
+
+    steps: tuple = (1e-7, 1e-3)
+    margin: float = 30.0
+    honest_error: float = 1e-13
+    careless: float = 100.0
+
+    def __post_init__(self):
+        low, high = (tuple(self.steps) + (None, None))[:2] if isinstance(self.steps, (tuple, list)) else (None, None)
+        if not (isinstance(low, (int, float)) and isinstance(high, (int, float)) and 0 < low <= high < 1
+                and len(self.steps) == 2):
+            raise ValueError(f"NoFiniteDifferences: steps must be (smallest, largest) with 0 < smallest <= largest < 1; "
+                             f"got {self.steps!r}")
+        for name in ("margin", "careless"):
+            if not getattr(self, name) >= 1:
+                raise ValueError(f"NoFiniteDifferences: {name} must be at least 1; got {getattr(self, name)!r}")
+        if not 0 < self.honest_error < 1:
+            raise ValueError(f"NoFiniteDifferences: honest_error must be between 0 and 1; got {self.honest_error!r}")
+
+
 @dataclass
 class Case:
     """One call of the student's function, and what the grader needs to judge it.
@@ -75,6 +117,8 @@ class Case:
     weight: the case's share of a per-case output's points.
     examples: m, the number of examples the cost averages over, when there is one: a gradient m times too large
         then reads "the 1/m is missing" in the feedback.
+    hint: what the case exercises, in the instructor's words ("a stride of 2"): feedback shows it when the student's
+        function fails the case, so that a hidden case can say what to look at without showing its inputs.
     """
 
     args: tuple = ()
@@ -87,6 +131,7 @@ class Case:
     bug: bool | None = None
     weight: float = 1.0
     examples: int | None = None
+    hint: str = ""
 
     def given_sources(self):
         """name -> source text of each given function (a function's own source, or the text given)."""
@@ -105,8 +150,9 @@ class Exercise:
     cost: cost(at, case) -> float, the scalar every Gradient output is the gradient of.
     reference: reference(case) -> {output name: value}: the right answer (Value outputs without a reference of
         their own, and the finite-difference test).
-    finite_differences: False to give no credit for gradients that are finite differences of the cost rather
-        than backprop (they agree with `reference` only to about 1e-8 where backprop agrees to round-off).
+    finite_differences: True (the default) lets gradients made of finite differences of the cost earn their points;
+        False gives them none, in the cases that tell them from backpropagation (NoFiniteDifferences says how; pass
+        one to change its settings). Needs `reference`: the exact gradients the distances are measured from.
     test_cell: the grade_id of the test cell that scores it (default: "test_" + function).
     keep_cases_apart: cases that share an input never run in the same process, and each process calls its cases
         in a random order, so that the function cannot tell a case from another by having seen its inputs before
@@ -120,7 +166,7 @@ class Exercise:
     outputs: dict = field(default_factory=dict)
     cost: Callable | None = None
     reference: Callable | None = None
-    finite_differences: bool = True
+    finite_differences: bool | NoFiniteDifferences = True
     test_cell: str | None = None
     keep_cases_apart: bool | None = None
 
@@ -145,8 +191,12 @@ class Exercise:
             if isinstance(output, Value) and output.reference is None and self.reference is None:
                 raise ValueError(f"output {name!r} of {self.function} is a Value: give it a reference, or give the "
                                  "exercise one")
-        if not self.finite_differences and self.reference is None:
-            raise ValueError(f"{self.function}: finite_differences=False needs a reference to compare with")
+        if not isinstance(self.finite_differences, (bool, NoFiniteDifferences)):
+            raise TypeError(f"finite_differences of {self.function} must be True, False or a NoFiniteDifferences(...); "
+                            f"got {self.finite_differences!r}")
+        if self.difference_rule is not None and self.reference is None:
+            raise ValueError(f"{self.function}: finite_differences=False needs a reference (reference(case) -> the "
+                             "exact gradients), to measure how close finite differences come to them")
         if not callable(self.cases):
             raise TypeError(f"cases of {self.function} must be a function of the hidden spec returning [Case]")
 
@@ -159,6 +209,13 @@ class Exercise:
         if self.keep_cases_apart is not None:
             return self.keep_cases_apart
         return any(isinstance(o, Verdict) for o in self.outputs.values())
+
+    @property
+    def difference_rule(self):
+        """The NoFiniteDifferences in force, or None when finite differences may earn points."""
+        if isinstance(self.finite_differences, NoFiniteDifferences):
+            return self.finite_differences
+        return None if self.finite_differences else NoFiniteDifferences()
 
     @property
     def points(self):
@@ -178,4 +235,4 @@ def source_of(function):
                         "(define it with def in a file, or give its source as a string)") from error
 
 
-__all__ = ["Case", "Exercise", "Gradient", "Value", "Verdict", "source_of"]
+__all__ = ["Case", "Exercise", "Gradient", "NoFiniteDifferences", "Value", "Verdict", "source_of"]

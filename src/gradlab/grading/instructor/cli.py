@@ -78,10 +78,13 @@ def _parser():
                         help="write student,token lines to FILE (mode 600) instead of printing them")
     tokens.add_argument("--revoke", metavar="ID", nargs="+", default=None, help="revoke these learners' tokens")
 
-    table = commands.add_parser("table", help="print the gradebook of an assignment")
+    table = commands.add_parser("table", help="print the gradebook of an assignment (with --expected: exit 1 when a "
+                                              "score differs from the expected one)")
     table.add_argument("course")
     table.add_argument("assignment")
-    table.add_argument("--expected", default=None, help="a CSV of expected scores to compare with")
+    table.add_argument("--expected", default=None, help="a CSV of expected scores to compare with: a column student "
+                                                        "and one per test cell (its grade_id), as the sample classes' "
+                                                        "expected_scores.csv")
     table.add_argument("--db", metavar="URL", default=None, help="the gradebook (default: the course's)")
 
     package = commands.add_parser("package", help="package an assignment for a hosted platform: Gradescope's "
@@ -193,13 +196,13 @@ def main(argv=None):
             print(f"  {student}: no feedback: {error.strip().splitlines()[-1] if error.strip() else 'failed'}")
         print(f"scores: {run.csv}" + (f"\nreport: {run.report}" if run.report else ""))
         return 1 if run.failed else 0
-    from ..course import nbgrader_calls
-    from ..gradebook.scores import read_expected, read_scores, render_table, table_rows
+    from .table import ExpectedScoresError, run_table
 
-    scores, points = read_scores(args.db or nbgrader_calls.default_db_url(args.course), args.assignment,
-                                 nbgrader_calls.course_id(args.course))
-    print(render_table(table_rows(scores, points, read_expected(args.expected) if args.expected else None)))
-    return 0
+    try:
+        return run_table(args.course, args.assignment, args.expected, args.db)
+    except ExpectedScoresError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
 
 def _check(course, assignment):

@@ -3,9 +3,15 @@
 1. Read: the declarations load, every test cell is accounted for (scored by a declared exercise, or an ordinary
    test cell), no declaration lacks its test cell, no test cell's name says one exercise while another scores it,
    and every declared function exists in the solution with the declared signature.
-2. The source notebook's own solution is graded as a submission: it must earn every point of every test cell.
+2. The source notebook's own solution is graded as a submission: it must earn every point of every test cell; the
+   notebook's visible test must call each function with the declaration's visible case (verify_visible.py).
 3. Mutants of the solution (mutants.py), one declared output at a time: each must earn less, and its feedback must
-   name the output that was changed (and call the others right).
+   name the output that was changed (and call the others right); where an exercise refuses finite differences,
+   some case must tell each gradient from them, and finite-difference mutants must earn less too
+   (verify_differences.py).
+
+Grading uses the course's own limits (GradeOutsideKernel's wall, cell and call seconds and memory in its
+nbgrader_config.py), as `nbgrader autograde` would.
 """
 from __future__ import annotations
 
@@ -21,6 +27,8 @@ from ..judging.grader import cases_of, grade_exercise, grade_notebook
 from ..judging.judge import UNJUDGED
 from ..judging.notebook import autograder_tests, code_cells, hidden_cases
 from ..sandbox.box import Limits, Sandbox
+from .verify_differences import check_differences
+from .verify_visible import check_visible
 
 KINDS = ("scaled", "sign-flipped", "transposed", "one entry off", "a term dropped")
 
@@ -51,8 +59,22 @@ class Verification:
         return "\n".join(lines)
 
 
-def verify(course, assignment, limits=Limits(), pattern=declarations.DEFAULT, mutate=True):
+def course_limits(course):
+    """The Limits the course grades with: GradeOutsideKernel's settings in its nbgrader_config.py (grade_with_gradlab's
+    arguments), or the defaults."""
+    from ..course.nbgrader_calls import course_config
+
+    settings = course_config(course).get("GradeOutsideKernel", {})
+    defaults = Limits()
+    return Limits(float(settings.get("wall_seconds", defaults.wall_seconds)),
+                  float(settings.get("cell_seconds", defaults.cell_seconds)),
+                  float(settings.get("call_seconds", defaults.call_seconds)),
+                  int(settings.get("memory_mb", defaults.memory_mb)))
+
+
+def verify(course, assignment, limits=None, pattern=declarations.DEFAULT, mutate=True):
     report = Verification(assignment)
+    limits = course_limits(course) if limits is None else limits
     try:
         declared = declarations.load(course, assignment, pattern)
     except declarations.DeclarationError as error:
@@ -69,8 +91,9 @@ def verify(course, assignment, limits=Limits(), pattern=declarations.DEFAULT, mu
         seen |= _read_checks(report, name, nb, declared)
         if all(f.ok for f in report.findings):
             solution = _graded_solution(report, name, nb, declared, limits)
+            _visible_cases(report, name, nb, declared, limits)
             if solution and mutate:
-                _mutants(report, nb, declared, limits)
+                _mutants(report, name, nb, declared, limits)
     for cell, exercise in declared.items():
         if cell not in seen:
             report.add(False, f"exercise {exercise.function} is scored by test cell {cell!r}, which no notebook of "
@@ -111,6 +134,12 @@ def _read_checks(report, notebook, nb, declared):
         except Exception as error:  # the instructor's cases function: say what it raised
             report.add(False, f"{notebook}: the cases of {exercise.function} could not be built: "
                               f"{type(error).__name__}: {error}")
+            continue
+        unhinted = sum(not case.visible and not case.hint for case in cases)
+        if unhinted:
+            report.add(True, f"{notebook}: {unhinted} hidden case{'s' if unhinted > 1 else ''} of "
+                             f"{exercise.function} {'have' if unhinted > 1 else 'has'} no hint: when one fails, "
+                             "feedback says only that a case the student has not seen failed (Case(hint=...))")
     return {grade_id for _, grade_id, _ in tests}
 
 
@@ -150,7 +179,17 @@ def _graded_solution(report, notebook, nb, declared, limits):
     return perfect
 
 
-def _mutants(report, nb, declared, limits):
+def _visible_cases(report, notebook, nb, declared, limits):
+    student = [cell for cell in code_cells(nb) if cell.test is None]
+    tests = {cell.test: cell for cell in code_cells(nb) if cell.test is not None}
+    for cell, grade_id, _ in autograder_tests(nb):
+        exercise = declared.get(grade_id)
+        if exercise is not None:
+            check_visible(report, notebook, exercise, tests[grade_id], student,
+                          cases_of(exercise, hidden_cases(cell.get("source", ""))), limits)
+
+
+def _mutants(report, notebook, nb, declared, limits):
     student = [cell for cell in code_cells(nb) if cell.test is None]
     solution = "\n\n".join(cell.source for cell in student)
     for _, grade_id, points in autograder_tests(nb):
@@ -165,6 +204,7 @@ def _mutants(report, nb, declared, limits):
             made.append(mutants.term_dropped(exercise, name, solution))
             for mutant in (m for m in made if m is not None):
                 _judge_mutant(report, exercise, grade_id, points, student, hidden, mutant, limits)
+        check_differences(report, notebook, exercise, grade_id, points, cases)
 
 
 def _square(cases, output):

@@ -87,7 +87,7 @@ def _why(exercise, name, output, column):
             return [(name, f"every case: {failures[0][1].reason}")]  # as _summarise says it for the other outputs
         visible = [(case, mark) for case, mark in failures if case.visible]
         case, mark = (visible or failures)[0]
-        where = "" if visible else "right in the case you can run, but not in one you have not seen: "
+        where = "" if visible else f"right in the case you can run, but not in one you have not seen{_hints(failures)}: "
         return [(name, where + mark.reason)]
     lines = [(_where(case), mark.reason) for case, mark in failures]
     return [(name, line) for line in _summarise(lines, len(column))]
@@ -97,8 +97,14 @@ def _where(case):
     if case.visible:
         return case.label or "in the case you can run"
     if case.bug is None:
-        return "in a hidden case"
-    return f"in a hidden case {'with' if case.bug else 'without'} a bug"
+        return "in a hidden case" + _hints([(case, None)])
+    return f"in a hidden case {'with' if case.bug else 'without'} a bug" + _hints([(case, None)])
+
+
+def _hints(failures):
+    """' (hint; another hint)': what the instructor says the failed hidden cases exercise ('' when nothing)."""
+    hints = list(dict.fromkeys(case.hint for case, _ in failures if not case.visible and case.hint))
+    return f" ({'; '.join(hints)})" if hints else ""
 
 
 def _summarise(problems, total):

@@ -18,21 +18,46 @@ from ..declare.declarations import DeclarationError
 from ..declare import Case
 from .judge import judge_case
 from .notebook import autograder_tests, code_cells, hidden_cases
-from .plain import PlainTest, run_plain_tests
+from .plain import DEAD, ENDED, PlainTest, run_plain_tests
 from .result import ExerciseResult
 from ..sandbox.box import Limits, Sandbox
 
 
 @dataclass
 class Graded:
-    """What grading a notebook found: a result per declared test cell, an outcome per ordinary one, what each code
-    cell printed (notebook index -> {stdout, stderr, truncated}) and the cells that failed (notebook index ->
-    {error, message}), both from a run that held no hidden input."""
+    """What grading a notebook found: a result per declared test cell, an outcome per ordinary one, for each
+    student's code cell what it printed and the error it raised (notebook index -> {stdout, stderr, truncated,
+    error}), from a run of the notebook's cells that holds no hidden data, and the protections that held it."""
 
     exercises: dict = field(default_factory=dict)  # grade_id -> ExerciseResult
     plain: dict = field(default_factory=dict)  # grade_id -> PlainTest
     printed: dict = field(default_factory=dict)
-    failures: dict = field(default_factory=dict)
+    protections: dict = field(default_factory=lambda: {"in_force": [], "runs": 0, "unreported": 0})
+
+    def note(self, run, sandbox=()):
+        """Keep the protections every run of the submission reported in force, so that a fallback in any run shows.
+        A run whose child's own report did not come back (a sandbox that stopped answering, results discarded
+        because the submission broke the protocol) says nothing of the child's layers: it is counted apart.
+        sandbox: the protections the sandbox itself holds the submission with (Sandbox.protections())."""
+        held = self.protections
+        if not [p for p in run.protections if p not in sandbox]:
+            held["unreported"] += 1
+            return
+        held["in_force"] = list(run.protections) if not held["runs"] else [
+            p for p in held["in_force"] if p in run.protections]
+        held["runs"] += 1
+
+
+class _Noting:
+    """The submission's sandbox, with each run's protections noted in `graded`."""
+
+    def __init__(self, box, graded):
+        self.box, self.graded = box, graded
+
+    def run(self, job):
+        run = self.box.run(job)
+        self.graded.note(run, self.box.protections())
+        return run
 
 
 def grade_notebook(nb, declared, limits=Limits(), python=None, log=None, fork_server=True):
@@ -45,18 +70,17 @@ def grade_notebook(nb, declared, limits=Limits(), python=None, log=None, fork_se
     assigned = [(grade_id, declared[grade_id], points,
                  cases_of(declared[grade_id], hidden_cases(cell.get("source", ""))))
                 for cell, grade_id, points in tests if grade_id in declared]
-    with Sandbox(limits, python, fork_server, log=log) as box:  # one per submission: its runs share it
-        if plain_ids:  # these runs print what the cells print (they hold no hidden input of an exercise)
-            graded.plain, printed = run_plain_tests(box, cells, plain_ids, log)
-            graded.printed.update(printed)
+    with Sandbox(limits, python, fork_server, log=log) as sandbox:  # one per submission: its runs share it
+        box = _Noting(sandbox, graded)
+        # The student's cells and the ordinary test cells, in notebook order, with no call of a declared exercise:
+        # what this run printed and raised is what the autograded notebook shows, since no hidden case's inputs
+        # were ever in its process.
+        graded.plain, graded.printed = run_plain_tests(box, cells, plain_ids, log)
         if assigned:
-            outcome = runs.run_plan(box, runs.plan([(g, e, c) for g, e, _, c in assigned]), _sources(student),
-                                    capture=not plain_ids)
-            if not plain_ids:
-                graded.printed.update(printed_by_cell(outcome.display, student))
-            graded.failures = failures_by_cell(outcome.display, student)
+            outcome = runs.run_plan(box, runs.plan([(g, e, c) for g, e, _, c in assigned]), _sources(student))
             for grade_id, exercise, points, cases in assigned:
-                graded.exercises[grade_id] = judged(exercise, grade_id, points, cases, outcome, student)
+                graded.exercises[grade_id] = judged(exercise, grade_id, points, cases, outcome, graded.printed,
+                                                    student)
     return graded
 
 
@@ -65,6 +89,7 @@ def _sources(student):
 
 
 _CASES = {}
+HINT_LENGTH = 200  # characters of a case's hint: a phrase in the feedback, not a paragraph
 
 
 def cases_of(exercise, hidden):
@@ -84,6 +109,9 @@ def checked_cases(exercise, cases):
         where = f"exercise {exercise.function}, case {k}"
         if not isinstance(case, Case):
             raise DeclarationError(f"{where} is a {type(case).__name__}, not a gradlab.grading.declare.Case")
+        if not isinstance(case.hint, str) or "\n" in case.hint or len(case.hint) > HINT_LENGTH:
+            raise DeclarationError(f"{where}: hint must be one line of text of at most {HINT_LENGTH} characters (it "
+                                   f"is shown in feedback); got {case.hint!r:.80}")
         for name, output in exercise.outputs.items():
             of = getattr(output, "of", None)
             if of is not None and of not in case.at:
@@ -98,53 +126,38 @@ def grade_exercise(box, exercise, grade_id, points, student, hidden, log=None):
     """Run and judge one declared exercise; student: the submission's code cells (notebook.CodeCell)."""
     cases = cases_of(exercise, hidden)
     outcome = runs.run_plan(box, runs.plan([(grade_id, exercise, cases)]), _sources(student))
-    return judged(exercise, grade_id, points, cases, outcome, student)
+    return judged(exercise, grade_id, points, cases, outcome, {}, student)
 
 
-def judged(exercise, grade_id, points, cases, outcome, student):
-    """The ExerciseResult of one exercise from what its calls returned (runs.Outcome)."""
+def judged(exercise, grade_id, points, cases, outcome, printed, student):
+    """The ExerciseResult of one exercise from what its calls returned (runs.Outcome); printed: what each cell
+    showed in the run without hidden data (cell_outputs.printed_by_cell), whose errors explain a lost point."""
     found = [outcome.found.get((grade_id, k), (None, {}, outcome.display)) for k in range(len(cases))]
     marks = [judge_case(exercise, case, record, arrays, run) for case, (record, arrays, run) in zip(cases, found)]
     result = score_exercise(exercise, grade_id, points, cases, marks)
     if result.score < result.points:
-        result.details += cell_failure_lines(outcome.display.cell_failures, student)
+        result.details += cell_failure_lines(printed, student)
     return result
 
 
-def printed_by_cell(run, cells):
-    """notebook index -> what the cell printed, for a run of `cells` (notebook.CodeCell, in the job's order)."""
-    found = {}
-    for output in run.cell_outputs:
-        number = output.get("cell")
-        if isinstance(number, int) and 1 <= number <= len(cells) and (output.get("stdout") or output.get("stderr")):
-            found[cells[number - 1].index] = output
-    return found
-
-
-def failures_by_cell(run, cells):
-    """notebook index -> {error, message} of the cells that failed, for a run of `cells`."""
-    found = {}
-    for failure in run.cell_failures:
-        number = failure.get("cell")
-        if isinstance(number, int) and 1 <= number <= len(cells):
-            found[cells[number - 1].index] = {"error": str(failure.get("error", ""))[:80],
-                                             "message": str(failure.get("message", ""))[:300]}
-    return found
-
-
-def cell_failure_lines(failures, cells):
-    """Cells that raised when the notebook ran outside the kernel: often the reason an exercise failed."""
+def cell_failure_lines(printed, cells):
+    """Cells that raised when the notebook ran outside the kernel: often the reason an exercise failed. printed: what
+    each cell showed in the run without hidden data (notebook index -> {..., error})."""
     lines = []
-    for failure in failures[:5]:
-        number = failure.get("cell")
-        if not isinstance(number, int) or not 1 <= number <= len(cells):
+    for cell in cells:
+        error = (printed.get(cell.index) or {}).get("error")
+        if not error or len(lines) == 5:
             continue
-        error, message = str(failure.get("error", ""))[:80], str(failure.get("message", ""))[:300]
-        what = "ran past its time limit" if error == "TimeBudgetExceeded" else f"raised {error}" + (
-            f": {message}" if message else "")
-        if error == "PermissionError":
+        name, message = error["ename"], error["evalue"][:300]
+        if name == "TimeoutError":
+            what = "ran past its time limit"
+        elif name == DEAD:
+            what = message.replace(ENDED, "", 1)
+        else:
+            what = f"raised {name}" + (f": {message}" if message else "")
+        if name == "PermissionError":
             what += " (graded code may not read files or use the network)"
-        lines.append(f"when your notebook ran outside your kernel, the code cell {cells[number - 1].label} {what}")
+        lines.append(f"when your notebook ran outside your kernel, the code cell {cell.label} {what}")
     return lines
 
 
@@ -153,4 +166,11 @@ def result_summary(graded):
     return {grade_id: result.to_json() for grade_id, result in graded.exercises.items()}
 
 
-__all__ = ["ExerciseResult", "Graded", "PlainTest", "grade_notebook", "grade_exercise", "result_summary"]
+def protections_summary(graded):
+    """For the notebook's metadata: {"in_force": the protections every run reported, "runs": how many runs
+    reported them, "unreported": runs whose child's report did not come back}."""
+    return {key: (list(value) if isinstance(value, list) else value) for key, value in graded.protections.items()}
+
+
+__all__ = ["ExerciseResult", "Graded", "PlainTest", "grade_notebook", "grade_exercise", "protections_summary",
+           "result_summary"]

@@ -2,8 +2,10 @@
 
 Gradient outputs are checked together with gradlab.gradient_check against centred differences of the exercise's
 cost (the grader's own code, at the case's parameters), so the student's forward pass plays no part and the
-reason a gradient is wrong comes from gradlab's diagnoses. Values are compared with the grader's reference;
-Verdict outputs (a checker's difference) with whether the case holds a bug.
+reason a gradient is wrong comes from gradlab's diagnoses; where the exercise refuses finite differences, a gradient
+the check calls right must also be nearer the exact gradient than differences come in that case (differences.py).
+Values are compared with the grader's reference; Verdict outputs (a checker's difference) with whether the case
+holds a bug.
 """
 from __future__ import annotations
 
@@ -13,9 +15,9 @@ import numpy as np
 
 from ...check import gradient_check
 from ..declare import Gradient, Value, Verdict
+from .differences import looks_like_differences, within_reach_of_differences
 from .returned import CONTAINERS, hidden_problem, outcome, read, unpack
 
-FINITE_DIFFERENCE_AGREEMENT = 1e-10  # backprop agrees with an analytic reference to round-off; differences do not
 _SILENT_KINDS = ("kink", "precision", "unresolved", "training-loop")  # facts about the check, not about a gradient
 HIDDEN_DIAGNOSES = {"scale": "is off by a constant factor", "sign": "has the wrong sign",
                     "layer": "is wrong, like the gradients of the layers below it",
@@ -115,12 +117,15 @@ def _gradients(exercise, usable, case):
                             {n: value.array for n, value in usable.items()}, examples=_examples(case), workers=1,
                             gradient_names={of[n]: n for n in usable})
     marks = {}
+    refused = exercise.difference_rule is not None
     for name, value in usable.items():
         status = report.status(of[name])
-        if status == "FAIL":
+        if status == "FAIL" and refused and within_reach_of_differences(exercise, case, name, value.array):
+            marks[name] = _differences(name, value, case)
+        elif status == "FAIL":
             marks[name] = _failed_gradient(report, name, of[name], case, value)
-        elif not exercise.finite_differences and value.dtype not in ("float32", "float16"):
-            marks[name] = _backprop_or_differences(exercise, name, value, case)
+        elif refused and looks_like_differences(exercise, case, name, value.array):
+            marks[name] = _differences(name, value, case)
         elif status != "ok":
             marks[name] = _unjudged(exercise, name, value, case)
         else:
@@ -154,17 +159,23 @@ def _failed_gradient(report, name, parameter, case, value):
     return Mark(False, case.visible, reason, f"{name} wrong", value.remark)
 
 
-def _backprop_or_differences(exercise, name, value, case):
-    reference = np.asarray(exercise.reference(case)[name], dtype=np.float64)
-    scale = max(float(np.linalg.norm(reference)), np.finfo(np.float64).tiny)
-    gap = float(np.linalg.norm(value.array - reference)) / scale
-    if gap <= FINITE_DIFFERENCE_AGREEMENT:
-        return Mark(True, case.visible, remark=value.remark)
-    # The gap itself is left out of the words, so that outputs failing alike are said once.
-    reason = (f"{name} agrees with the exact gradient only as closely as finite differences do (about 1e-8, where "
-              "backpropagation agrees to round-off): this exercise asks for backpropagation" if case.visible
+def _differences(name, value, case):
+    """An output as far from the exact gradient as finite differences are, in a case that tells them apart."""
+    if value.dtype in ("float32", "float16") and _rounded_to(value.array, value.dtype):  # fixed words: two names
+        reason = (f"{name} is {value.dtype}: rounded to {value.dtype}, a gradient is as far from the exact one as "
+                  "finite differences are, so it cannot be told from them: compute it in float64, by "
+                  "backpropagation")
+        return Mark(False, case.visible, reason, f"{name} {value.dtype}, as far off as finite differences")
+    # The distances are left out of the words, so that outputs failing alike are said once.
+    reason = (f"{name} agrees with the exact gradient only as closely as finite differences do, where "
+              "backpropagation agrees to round-off: this exercise asks for backpropagation" if case.visible
               else f"{name} looks like finite differences, not backpropagation")
     return Mark(False, case.visible, reason, f"{name} finite differences", value.remark)
+
+
+def _rounded_to(array, dtype):
+    """Whether every number of `array` is one of `dtype`: what the child said of its dtype is only believed then."""
+    return bool(np.array_equal(array, array.astype(dtype).astype(np.float64)))
 
 
 def _examples(case):

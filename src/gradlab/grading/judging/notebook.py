@@ -39,10 +39,12 @@ def student_code(nb):
 
 class CodeCell:
     """A code cell as the grader runs it: its place in the notebook, how feedback names it, its Python source, and
-    its grade_id if it is a test cell."""
+    its grade_id if it is a test cell. count: its execution count in the autograded notebook (code cells in order,
+    from 1); written: the source as the student wrote it (magics not rewritten)."""
 
-    def __init__(self, index, label, source, test):
+    def __init__(self, index, label, source, test, count=0, written=None):
         self.index, self.label, self.source, self.test = index, label, source, test
+        self.count, self.written = count, source if written is None else written
 
 
 def code_cells(nb):
@@ -53,7 +55,9 @@ def code_cells(nb):
             continue
         grade_id = _nbgrader(cell).get("grade_id")
         label = f"'{grade_id}'" if grade_id else f"number {index + 1}"
-        found.append(CodeCell(index, label, _python(_source(cell)), grade_id if is_test_cell(cell) else None))
+        written = _source(cell)
+        found.append(CodeCell(index, label, _python(written), grade_id if is_test_cell(cell) else None,
+                              len(found) + 1, written))
     return found
 
 

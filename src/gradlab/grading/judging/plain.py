@@ -14,8 +14,10 @@ import math
 from dataclasses import dataclass
 
 from ..sandbox.job import Job
+from .cell_outputs import printed_by_cell
 
 MAX_RUNS = 3
+DEAD, ENDED = "DeadKernelError", "when your notebook was graded, this cell "  # a run that ended inside a cell
 
 
 @dataclass
@@ -31,7 +33,9 @@ class PlainTest:
 
 
 def run_plain_tests(box, cells, plain_ids, log=None):
-    """({grade_id: PlainTest}, {notebook index: printed}) for the ordinary test cells among `cells`."""
+    """({grade_id: PlainTest}, {notebook index: printed}) for the ordinary test cells among `cells` (none: a run of
+    the student's cells alone); printed: what each student's cell printed and raised (cell_outputs.printed_by_cell),
+    and for a cell the run ended in, how it ended."""
     included = [cell for cell in cells if cell.test is None or cell.test in plain_ids]
     skipped, endings = set(), {}
     for _ in range(MAX_RUNS):
@@ -56,12 +60,12 @@ def run_plain_tests(box, cells, plain_ids, log=None):
         else:
             tests[cell.test] = PlainTest(cell.test, "not run", note="the notebook's code ended the run before "
                                                                       "this cell" + (f" ({run.ending})" if run.ending else ""))
-    printed = {}
-    for output in run.cell_outputs:
-        number = output.get("cell")
-        if isinstance(number, int) and 1 <= number <= len(order) and order[number - 1].test is None:
-            if output.get("stdout") or output.get("stderr"):
-                printed[order[number - 1].index] = output
+    printed = printed_by_cell(run, order)
+    for cell in included:
+        if cell.test is None and cell.index in endings:  # as a kernel that died in it would show
+            evalue = ENDED + endings[cell.index]
+            printed.setdefault(cell.index, {})["error"] = {"ename": DEAD, "evalue": evalue,
+                                                           "traceback": [f"{DEAD}: {evalue}"]}
     return tests, printed
 
 

@@ -147,3 +147,23 @@ def _text(value, limit):
 
 def _article(word):
     return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def record_of(returns, values):
+    """(record, arrays) as a child leaves them for a call that returned `values` (output name -> array, in order),
+    packed as `returns` says: how verify judges answers the grader made itself (finite-difference mutants) without
+    running them in a child."""
+    arrays, entries = {}, []
+    for name, value in values.items():
+        array = np.asarray(value, dtype=np.float64)
+        key = f"r{len(arrays)}"
+        arrays[key] = array
+        entries.append((name, {"kind": "ndarray", "type": "ndarray", "dtype": "float64",
+                               "shape": list(array.shape), "array": key}))
+    if returns == "one":
+        returned = entries[0][1]
+    elif returns == "tuple":
+        returned = {"kind": "tuple", "type": "tuple", "length": len(entries), "items": [entry for _, entry in entries]}
+    else:
+        returned = {"kind": "dict", "type": "dict", "items": [[name, entry] for name, entry in entries]}
+    return {"status": "returned", "returned": returned}, arrays

@@ -73,7 +73,7 @@ class ChildRun:
     finished: bool  # reached the end of every call
     ending: str  # how the process ended, in words ("" when it finished)
     protections: list = field(default_factory=list)
-    cell_failures: list = field(default_factory=list)  # [{cell, error, message}] as the child reported them
+    cell_failures: list = field(default_factory=list)  # [{cell, error, message, frames, more}] as the child said
     cell_outputs: list = field(default_factory=list)  # [{cell, stdout, stderr, truncated}] when the job captured them
     tests: list = field(default_factory=list)  # [{test, status, error, message, stdout, stderr, value}] of test cells
     at_cell: int = 0  # the last cell the child started (counting from 1): where a run that ended early was
@@ -94,7 +94,9 @@ class Sandbox:
     this module's logger)."""
 
     def __init__(self, limits=Limits(), python=None, fork_server=True, scratch_root=None, contained=None, log=None):
-        self.limits, self.python = limits, python or sys.executable
+        # Normalised: a path through ".." (python started as ../.venv/bin/python) names no file in bubblewrap,
+        # which binds the installation alone, so the sandbox would not start. Not resolved: a venv's python is a link.
+        self.limits, self.python = limits, os.path.normpath(os.path.abspath(python or sys.executable))
         self.fork_server, self.scratch_root, self.log = fork_server, scratch_root, log or _LOG
         if contained is None:
             contained, reason = bubblewrap.works(self.python, launch.CHILD, launch.PACKAGE)

@@ -2,18 +2,24 @@
 
 A cell that raises, or runs past its time budget, is recorded and skipped; the next cell still runs, as nbgrader does
 with allow_errors. Budgets are charged time (charged.py): computing and sleeping count, waiting for a core does
-not. Magics arrive already rewritten to get_ipython() calls (by the grader, with IPython's own transformer); here
-they do nothing, since no kernel exists to act on them. What a cell prints is kept, within bounds, when the job asks
-for it; a test cell's output, error and last value are always kept, since nbgrader scores a test cell by them.
+not. The record holds the error's type and message and, as numbers only, where in the job's cells its traceback ran
+(cell, line, function): the grader shows those lines from the sources it sent, never text the child made up. Magics
+arrive already rewritten to get_ipython() calls (by the grader, with IPython's own transformer); here they do
+nothing, since no kernel exists to act on them. What a cell prints is kept, within bounds, when the job asks for it;
+a test cell's output, error and last value are always kept, since nbgrader scores a test cell by them.
 """
 import ast
 import contextlib
+import re
 import signal
 import sys
 
 CELL_TEXT = 4000  # characters of one cell's stdout or stderr that are kept
 TOTAL_TEXT = 64000  # and of all cells together
 VALUE_TEXT = 200  # characters of a test cell's last value
+CELL_MESSAGE = 2000  # characters of a failing cell's message (a gradient check's report is about 1,500)
+FRAMES = 20  # innermost frames of a failing cell's traceback that are kept
+_CELL_FILE = re.compile(r"<cell (\d+)>")
 
 
 class TimeBudgetExceeded(BaseException):
@@ -78,6 +84,25 @@ def describe_error(error, limit=300):
     except BaseException:  # noqa: B036
         text = ""
     return type(error).__name__[:80], str(text)[:limit]
+
+
+def cell_frames(error):
+    """[[cell, line, function]] for the frames of the error's traceback that ran in the job's cells (compiled as
+    "<cell N>"), outermost first, the innermost FRAMES of them; and how many more there were. A SyntaxError in a
+    cell has no such frame: its own line is taken instead."""
+    frames = []
+    trace = error.__traceback__
+    while trace is not None:
+        code = trace.tb_frame.f_code
+        found = _CELL_FILE.fullmatch(code.co_filename) if isinstance(code.co_filename, str) else None
+        if found:
+            frames.append([int(found.group(1)), int(trace.tb_lineno or 0), str(code.co_name)[:80]])
+        trace = trace.tb_next
+    if type(error) in (SyntaxError, IndentationError, TabError):  # built-in ones only: no student property runs
+        found = _CELL_FILE.fullmatch(error.filename) if isinstance(error.filename, str) else None
+        if found and isinstance(error.lineno, int):
+            frames.append([int(found.group(1)), error.lineno, "<module>"])
+    return frames[-FRAMES:], max(0, len(frames) - FRAMES)
 
 
 class BoundedText:
@@ -156,9 +181,13 @@ def run_cells(cells, namespace, seconds, capture=False, progress=None):
                     if test is not None:
                         record["value"] = _value(value)
         except BaseException as error:  # noqa: B036  (SystemExit and time-outs included: the next cell still runs)
-            name, message = describe_error(error)
-            record.update(status="timeout" if name == "TimeBudgetExceeded" else "raised", error=name, message=message)
-            failures.append({"cell": number, "error": name, "message": message})
+            name, message = describe_error(error, CELL_MESSAGE)
+            if type(error) in (SyntaxError, IndentationError, TabError) and isinstance(error.msg, str):
+                message = error.msg[:CELL_MESSAGE]  # as a kernel says it: the place is in the traceback
+            record.update(status="timeout" if name == "TimeBudgetExceeded" else "raised", error=name,
+                          message=message[:300])
+            frames, more = cell_frames(error)
+            failures.append({"cell": number, "error": name, "message": message, "frames": frames, "more": more})
         finally:
             sys.stdout, sys.stderr = saved
         if keep:

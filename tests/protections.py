@@ -1,0 +1,48 @@
+"""The protections that held a submission, as the grader records them, against what this machine offers (by the
+tests' own probes, probes.py): where the machine offers bubblewrap, a cgroup or Landlock, a grading run that went
+without one fell back, and that is a failure wherever it happens (one sandbox run, nbgrader autograde, the class
+command, a Dask worker)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import probes
+
+LAYERS = ("bubblewrap", "cgroup", "landlock")
+
+
+def layers(protections):
+    """The sandbox's layers among a list of protections (ChildRun.protections, or the list a notebook keeps)."""
+    return {layer for layer in LAYERS if any(str(p).startswith(layer) for p in protections)}
+
+
+def expected(contained=True):
+    """The layers a run must report here: every one the machine offers (without bubblewrap if told so)."""
+    return probes.offered() - (set() if contained else {"bubblewrap"})
+
+
+def recorded(notebook):
+    """What an autograded notebook's metadata says held its submission: {"in_force": [...], "runs": N}."""
+    nb = json.loads(Path(notebook).read_text())
+    return nb.get("metadata", {}).get("gradlab", {}).get("protections")
+
+
+def assert_protected(course, assignment, students, discarded=()):
+    """Every student's autograded notebook of `assignment` in `course` was graded in a sandbox with every layer the
+    machine offers, in each of its runs. `discarded`: students whose code breaks the result protocol in every run,
+    so that no report of theirs comes back (and nothing of their runs is scored)."""
+    missing = {}
+    for student in students:
+        found = sorted(Path(course, "autograded", student, assignment).glob("*.ipynb"))
+        assert found, f"{student} has no autograded notebook in {course}"
+        for notebook in found:
+            held = recorded(notebook)
+            assert held is not None, f"{notebook} records no protections"
+            if student in discarded:
+                assert held["runs"] == 0 and held["unreported"] >= 1, f"{notebook}: {held}"
+                continue
+            assert held["runs"] >= 1, f"{notebook}: no run reported its protections ({held})"
+            if layers(held["in_force"]) != expected():
+                missing[f"{student}/{notebook.name}"] = sorted(expected() - layers(held["in_force"]))
+    assert not missing, f"graded without layers this machine offers (a fallback): {missing}"
