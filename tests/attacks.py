@@ -153,7 +153,7 @@ def _inputs_in_this_process():
 
 
 def _leak():
-    return " ".join(f"LEAK{value!r}" for value in _inputs_in_this_process())'''
+    return "LEAKS[" + " ".join(f"LEAK{value!r}" for value in _inputs_in_this_process()) + "]"'''
 PRINTS_INPUTS = "print(_leak())"
 RAISES_INPUTS = "raise ValueError(_leak())"
 RETURNS_INPUTS = ("def forward_propagation(x, theta):\n    others = [v for v in _inputs_in_this_process() if "

@@ -131,10 +131,11 @@ def test_no_hidden_input_reaches_what_a_student_reads(graded, student, words):
     assert not [word for word in words if word in text]
 
 
-def test_the_leaks_were_tried_where_they_could_only_find_visible_inputs(graded):
-    # The attacks ran, found the job on the stack, and carried out what it held: the visible case's inputs.
-    assert "LEAK2.0 LEAK4.0" in readable(graded, "yan_prints_hidden_inputs")
-    assert "raised ValueError: LEAK2.0" in readable(graded, "zed_raises_hidden_inputs")
+def test_the_leaks_were_tried_where_what_a_student_reads_comes_from(graded):
+    # The attacks ran where the cells' printed output and errors are taken from, found the job on the stack and
+    # carried out what it held: nothing, since that run calls no exercise (judging/grader.py).
+    assert "LEAKS[]" in readable(graded, "yan_prints_hidden_inputs")
+    assert "raised ValueError: LEAKS[]" in readable(graded, "zed_raises_hidden_inputs")
     assert "ended before it finished (a crash, os._exit, or a limit)" in readable(graded, "bea_exits_with_hidden_inputs")
 
 

@@ -237,7 +237,7 @@ def test_validate_shows_the_report_of_a_failing_gradient_check(generated, env):
     error = out[out.index("The error was:"):]
     assert "dW2 is 2x too large" in error and "db1 is 4x too large" in error
     # its first lines are the verdict and the diagnoses, and no frame of gradlab's own files comes before them
-    first = " ".join(line.strip() for line in error.splitlines()[1:12])
+    first = " ".join(line.strip() for line in error.splitlines()[1:12] if line.strip())
     assert first.startswith("GradientCheckError: Gradient check FAILED: b1, W2 disagree"), first
     assert "Diagnoses:" in first and "db1 is 4x too large" in first and "dW2 is 2x too large" in first
     assert "report.py" not in error and "site-packages" not in error and "Traceback" not in error

@@ -54,7 +54,14 @@ def test_the_message_outside_ipython_keeps_the_same_order():
 
 
 def test_a_long_line_that_raised_is_cut_to_what_validate_shows_whole(tmp_path):
-    source = FAILING_CELL.replace("report.assert_passed()", "report.assert_passed()  # " + "x" * 90)
+    source = FAILING_CELL.replace("report.assert_passed()", "report.assert_passed() if " + " and ".join(
+        ["report is not None"] * 6) + " else None")
     lines = "\n".join(error_in_a_kernel(source, tmp_path).traceback).splitlines()
-    assert lines[-1].startswith("raised at line 5: report.assert_passed()") and lines[-1].endswith("...")
+    assert lines[-1].startswith("raised at line 5: report.assert_passed() if report") and lines[-1].endswith("...")
     assert len(lines[-1]) <= 80
+
+
+def test_the_line_that_raised_is_shown_without_its_comment(tmp_path):
+    source = FAILING_CELL.replace("report.assert_passed()", "report.assert_passed()  # its message: " + "x" * 90)
+    lines = "\n".join(error_in_a_kernel(source, tmp_path).traceback).splitlines()
+    assert lines[-1] == "raised at line 5: report.assert_passed()"

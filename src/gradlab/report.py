@@ -42,6 +42,21 @@ class GradientCheckError(AssertionError):
         return lines + (["", caller] if caller else [])
 
 
+def _without_comment(line):
+    """The line of code without its trailing comment (what raised is the code; a comment only makes the line too
+    long to read whole where Validate shows it)."""
+    import io
+    import tokenize
+
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(line).readline):
+            if token.type == tokenize.COMMENT:
+                return line[:token.start[1]]
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return line
+
+
 def _raised_at(traceback):
     """"raised at line 13: report.assert_passed()", for the last frame of `traceback` outside gradlab; "" if none."""
     import linecache
@@ -57,7 +72,7 @@ def _raised_at(traceback):
     if found is None:
         return ""
     where = f"raised at line {found[1]}"
-    text = linecache.getline(*found).strip()
+    text = _without_comment(linecache.getline(*found)).strip()
     if len(where) + 2 + len(text) > 80:  # a line of the message is read whole where Validate shows it (render.py)
         text = text[:80 - len(where) - 5] + "..."
     return where + (f": {text}" if text else "")
