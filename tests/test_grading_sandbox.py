@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -233,3 +234,40 @@ def test_a_sandbox_that_stops_answering_costs_one_run_and_the_next_starts_afresh
 def test_the_child_is_the_first_to_go_when_memory_runs_out():
     run = forward("return theta * x")  # the child can no longer read /proc/self (Landlock): it says what it did
     assert "killed first when memory runs out" in run.protections
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the suite runs as a user other than root already: every test is this")
+def test_a_grader_that_is_not_root_grades(contained):
+    """The hub's grading service and a course's grader machine run as a system user, not root. The runs' own
+    namespaces are made by a process that is not dumpable (its /proc files are then root's): as any user other than
+    root, writing its user namespace's maps must still work, and a run that could not start must say so at once,
+    not as a submission that ran out of time."""
+    from gradlab.hub import interpreter
+    import gradlab
+
+    folder = tempfile.mkdtemp(prefix="gradlab-user-")
+    try:
+        os.chmod(folder, 0o755)
+        python = interpreter.for_users(os.path.join(folder, "python"))
+        script = os.path.join(folder, "grade.py")
+        with open(script, "w") as handle:
+            handle.write(
+                "import sys\n"
+                f"sys.path.insert(0, {os.path.dirname(os.path.dirname(gradlab.__file__))!r})\n"
+                "from gradlab.grading.sandbox.box import Limits, Sandbox\n"
+                "from gradlab.grading.sandbox.job import Call, Job\n"
+                f"limits = Limits(wall_seconds={FAST.wall_seconds!r}, cell_seconds=1, call_seconds=1)\n"
+                f"with Sandbox(limits, contained={contained!r}) as box:\n"
+                "    run = box.run(Job([('def f(x):\\n    return 2 * x', None)], [Call('f', (3.0,))]))\n"
+                "print(run.finished, repr(run.ending), (run.records[0] or {}).get('status'), run.protections)\n")
+        scratch = os.path.join(folder, "scratch")
+        os.mkdir(scratch)
+        os.chown(scratch, 65534, 65534)
+        done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", "-i",
+                               f"HOME={scratch}", f"TMPDIR={scratch}", "PATH=/usr/bin:/bin", str(python), script],
+                              capture_output=True, text=True, timeout=600)
+    finally:
+        subprocess.run(["rm", "-rf", folder], check=False)
+    assert done.returncode == 0 and done.stderr == "", done.stderr[-2000:]
+    assert done.stdout.startswith("True '' returned "), done.stdout
+    assert "own user, mount, IPC, network, UTS and PID namespaces for each run" in done.stdout, done.stdout

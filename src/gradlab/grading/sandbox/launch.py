@@ -108,6 +108,9 @@ class Supervisor:
         deadline = time.monotonic() + deadline + GRACE_SECONDS
         try:
             reply = json.loads(self._line(deadline - time.monotonic()))
+            if "unstarted" in reply:
+                self.close()
+                raise SupervisorGone(f"the sandbox could not start the run ({str(reply['unstarted'])[:300]})")
             names = [(str(name), int(size)) for name, size in reply["files"]]
             status = reply["status"]
             if sum(size for _, size in names) > untrusted.TOTAL_BYTES or any(size < 0 for _, size in names) or not (

@@ -18,7 +18,7 @@ CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 RUN_NAMESPACES = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWPID
 _MS_NOSUID, _MS_NODEV, _MS_REC, _MS_PRIVATE = 2, 4, 0x4000, 0x40000
-_PR_SET_PDEATHSIG = 1
+_PR_SET_PDEATHSIG, _PR_GET_DUMPABLE, _PR_SET_DUMPABLE = 1, 3, 4
 _KEYCTL_JOIN_SESSION_KEYRING = 1
 _KEYCTL = {"x86_64": 250, "aarch64": 219, "armv7l": 311, "ppc64le": 311, "s390x": 280, "riscv64": 219}
 
@@ -45,9 +45,17 @@ def enter():
     lib = libc()
     if lib.unshare(RUN_NAMESPACES) != 0:
         return []
-    _write("/proc/self/uid_map", f"{uid} {uid} 1")
-    _write("/proc/self/setgroups", "deny")
-    _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    # A process that is not dumpable (the supervisor makes itself so, and its forks inherit it) has its /proc files
+    # owned by root: a grader that is not root could not write its own maps. Dumpable only while it writes them,
+    # before anything of the run exists that could read this process.
+    dumpable = lib.prctl(_PR_GET_DUMPABLE, 0, 0, 0, 0)
+    prctl(_PR_SET_DUMPABLE, 1)
+    try:
+        _write("/proc/self/uid_map", f"{uid} {uid} 1")
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    finally:
+        prctl(_PR_SET_DUMPABLE, max(dumpable, 0))
     # No mount event of the run's reaches another namespace (a new user namespace already makes them slaves).
     lib.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None)
     made = ["own user, mount, IPC, network, UTS and PID namespaces for each run"]

@@ -15,8 +15,9 @@ Protocol on its socket. The supervisor first writes one JSON line {"ready": true
 socket's credentials, and puts it in the submission's control group before sending anything). Then, per job, the
 grader writes a JSON line {"limit": SECONDS, "deadline": SECONDS, "calls": N, "scratch": BYTES, "results": BYTES,
 "job": BYTES, "inputs": BYTES} followed by job.json and inputs.npz; the supervisor answers with the monitor's report
-(monitor.py: a JSON line, then the result files' bytes), or {"status": null, "timed_out": true, "broken": "",
-"files": []} if none came by the deadline. It stops at the end of its input.
+(monitor.py: a JSON line, then the result files' bytes), {"unstarted": WHY} if the run's namespaces or folders could
+not be made (the grader's fault: no run of the submission's code began), or {"status": null, "timed_out": true,
+"broken": "", "files": []} if no report came by the deadline. It stops at the end of its input.
 """
 import json
 import os
@@ -43,13 +44,17 @@ def _start_run(run_dir, out_dir, request, job, inputs, report_fd, reading, run):
     """In the run's starter: namespaces and folders of the run's own, the job written, the monitor forked."""
     isolation.die_with_parent()
     isolation.close_descriptors([report_fd] + ([reading] if reading is not None else []))
-    made = isolation.enter()
-    if made:  # the folders' tmpfs mounts exist in the run's mount namespace only, and end with it
-        isolation.mount_tmpfs(run_dir, request["scratch"])
-        isolation.mount_tmpfs(out_dir, request["results"])
-    for name, data in (("job.json", job), ("inputs.npz", inputs)):
-        with open(os.path.join(run_dir, name), "wb") as handle:
-            handle.write(data)
+    try:
+        made = isolation.enter()
+        if made:  # the folders' tmpfs mounts exist in the run's mount namespace only, and end with it
+            isolation.mount_tmpfs(run_dir, request["scratch"])
+            isolation.mount_tmpfs(out_dir, request["results"])
+        for name, data in (("job.json", job), ("inputs.npz", inputs)):
+            with open(os.path.join(run_dir, name), "wb") as handle:
+                handle.write(data)
+    except OSError as error:  # the grader's fault, not the submission's: said as such, not as a run that timed out
+        os.write(report_fd, json.dumps({"unstarted": f"{type(error).__name__}: {error}"[:300]}).encode() + b"\n")
+        raise
     pid = os.fork()
     if pid == 0:
         code = 0
@@ -79,6 +84,8 @@ def _read_report(fd, deadline, calls):
     line, _, rest = data.partition(b"\n")
     try:
         header = json.loads(line)
+        if set(header) == {"unstarted"}:
+            return json.dumps({"unstarted": str(header["unstarted"])[:300]}).encode() + b"\n", False
         sizes = [int(size) for _, size in header["files"]]
         names = [str(name) for name, _ in header["files"]]
     except (ValueError, KeyError, TypeError):
