@@ -3,7 +3,6 @@ command and spoken to over HTTP as a learner's Submit button speaks to it: a sub
 grades it and merged into nbgrader's gradebook; the counting attempt (latest, best); due dates and nbgrader's late
 penalty; and every bad input refused with its error, each shown to change nothing else (no submission stored,
 nothing graded or merged, the learner's hourly allowance untouched)."""
-import copy
 import json
 import shutil
 import subprocess

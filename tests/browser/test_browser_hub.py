@@ -132,10 +132,13 @@ def run_submit_cell(page):
 def press_submit(page, button, shot):
     """Press Submit; wait for the result; (status line, feedback page, seconds from press to result)."""
     button.scroll_into_view_if_needed()
+    ended = page.locator(".gradlab-submit-status .gradlab-submit-graded, .gradlab-submit-status "
+                         ".gradlab-submit-failed, .gradlab-submit-status .gradlab-submit-error")
     pressed = time.monotonic()
     button.click()
-    page.locator(".gradlab-submit-status .gradlab-submit-graded, .gradlab-submit-status .gradlab-submit-failed, "
-                 ".gradlab-submit-status .gradlab-submit-error").wait_for(timeout=GRADE_TIMEOUT)
+    # the previous attempt's result goes first (the kernel answers the click), so that it is not read as this one's
+    ended.first.wait_for(state="detached", timeout=SPAWN_TIMEOUT)
+    ended.first.wait_for(timeout=GRADE_TIMEOUT)
     seconds = time.monotonic() - pressed
     status = page.locator(".gradlab-submit-status").text_content()
     frame = page.locator("iframe.gradlab-submit-feedback-page")

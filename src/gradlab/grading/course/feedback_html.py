@@ -20,7 +20,6 @@ import base64
 import html
 import os
 import re
-import stat
 
 import bleach
 from jinja2 import pass_context
@@ -111,12 +110,10 @@ def figures_inline(markup, folder):
 
 def _read_regular(path):
     """The bytes of `path` if it is a regular file (not a link) of at most _FIGURE_BYTES; else None."""
+    from .files import read_file
+    from .intake import SubmissionLimits, SubmissionRefused
+
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
+        return read_file(path, SubmissionLimits(max_bytes=_FIGURE_BYTES))
+    except (SubmissionRefused, OSError):
         return None
-    with os.fdopen(descriptor, "rb") as handle:
-        status = os.fstat(handle.fileno())
-        if not stat.S_ISREG(status.st_mode) or status.st_size > _FIGURE_BYTES:
-            return None
-        return handle.read(_FIGURE_BYTES + 1)

@@ -46,7 +46,7 @@ class Writing:
         transaction: a result that does not fit (a notebook the assignment lacks) or that the database refuses (an
         id longer than its column, a value of the wrong type) is rolled back alone. Returns {student: why} for
         those; the others are written. A lost connection is not one student's fault: it is raised."""
-        from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
+        from sqlalchemy.exc import OperationalError, StatementError
 
         failed = {}
         for student, result in results:

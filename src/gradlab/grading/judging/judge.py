@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...check import gradient_check
-from ..declare import Gradient, Value, Verdict
+from ..declare import Gradient, Value
 from .differences import looks_like_differences, within_reach_of_differences
 from .returned import CONTAINERS, hidden_problem, outcome, read, unpack
 
