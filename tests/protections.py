@@ -1,7 +1,7 @@
 """The protections that held a submission, as the grader records them, against what this machine offers (by the
 tests' own probes, probes.py): where the machine offers bubblewrap, a cgroup or Landlock, a grading run that went
 without one fell back, and that is a failure wherever it happens (one sandbox run, nbgrader autograde, the class
-command, a Dask worker)."""
+command, a Dask worker, the grading service)."""
 from __future__ import annotations
 
 import json
@@ -26,6 +26,38 @@ def recorded(notebook):
     """What an autograded notebook's metadata says held its submission: {"in_force": [...], "runs": N}."""
     nb = json.loads(Path(notebook).read_text())
     return nb.get("metadata", {}).get("gradlab", {}).get("protections")
+
+
+def assert_attempts_protected(db_url, ids=None, student=None):
+    """Every attempt of the grading service among `ids` (or every one of `student`'s) was graded with every layer the
+    machine offers, in each of its runs: as the autograded notebook the worker returned records it, which the
+    attempt's row keeps (gradlab_service_attempt.files)."""
+    from sqlalchemy import create_engine, select
+
+    from gradlab.grading.service import tables
+    from gradlab.grading.service.record import unpack
+
+    a = tables.attempt
+    query = select(a.c.id, a.c.status, a.c.files)
+    query = query.where(a.c.id.in_(list(ids))) if ids is not None else query.where(a.c.student == student)
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(query).all()
+    finally:
+        engine.dispose()
+    assert rows and (ids is None or len(rows) == len(set(ids))), f"attempts {ids or student}: {len(rows)} stored"
+    missing = {}
+    for row in rows:
+        notebooks = {path: data for path, data in unpack(row.files, "autograded").items() if path.endswith(".ipynb")}
+        assert notebooks, f"attempt {row.id} ({row.status}) keeps no autograded notebook"
+        for path, data in notebooks.items():
+            held = json.loads(data).get("metadata", {}).get("gradlab", {}).get("protections")
+            assert held is not None, f"attempt {row.id}: {path} records no protections"
+            assert held["runs"] >= 1, f"attempt {row.id}: {path}: no run reported its protections ({held})"
+            if layers(held["in_force"]) != expected():
+                missing[f"{row.id}/{path}"] = sorted(expected() - layers(held["in_force"]))
+    assert not missing, f"graded without layers this machine offers (a fallback): {missing}"
 
 
 def assert_protected(course, assignment, students, discarded=()):
