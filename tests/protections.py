@@ -28,10 +28,11 @@ def recorded(notebook):
     return nb.get("metadata", {}).get("gradlab", {}).get("protections")
 
 
-def assert_attempts_protected(db_url, ids=None, student=None):
+def assert_attempts_protected(db_url, ids=None, student=None, offered=None):
     """Every attempt of the grading service among `ids` (or every one of `student`'s) was graded with every layer the
-    machine offers, in each of its runs: as the autograded notebook the worker returned records it, which the
-    attempt's row keeps (gradlab_service_attempt.files)."""
+    machine offers (or `offered`: those offered to the user who grades), in each of its runs: as the autograded
+    notebook the worker returned records it, which the attempt's row keeps (gradlab_service_attempt.files)."""
+    offered = expected() if offered is None else offered
     from sqlalchemy import create_engine, select
 
     from gradlab.grading.service import tables
@@ -55,15 +56,17 @@ def assert_attempts_protected(db_url, ids=None, student=None):
             held = json.loads(data).get("metadata", {}).get("gradlab", {}).get("protections")
             assert held is not None, f"attempt {row.id}: {path} records no protections"
             assert held["runs"] >= 1, f"attempt {row.id}: {path}: no run reported its protections ({held})"
-            if layers(held["in_force"]) != expected():
-                missing[f"{row.id}/{path}"] = sorted(expected() - layers(held["in_force"]))
+            if layers(held["in_force"]) != offered:
+                missing[f"{row.id}/{path}"] = sorted(offered - layers(held["in_force"]))
     assert not missing, f"graded without layers this machine offers (a fallback): {missing}"
 
 
-def assert_protected(course, assignment, students, discarded=()):
+def assert_protected(course, assignment, students, discarded=(), offered=None):
     """Every student's autograded notebook of `assignment` in `course` was graded in a sandbox with every layer the
-    machine offers, in each of its runs. `discarded`: students whose code breaks the result protocol in every run,
-    so that no report of theirs comes back (and nothing of their runs is scored)."""
+    machine offers (or `offered`: those offered to the user who grades), in each of its runs. `discarded`: students
+    whose code breaks the result protocol in every run, so that no report of theirs comes back (and nothing of their
+    runs is scored)."""
+    offered = expected() if offered is None else offered
     missing = {}
     for student in students:
         found = sorted(Path(course, "autograded", student, assignment).glob("*.ipynb"))
@@ -75,6 +78,6 @@ def assert_protected(course, assignment, students, discarded=()):
                 assert held["runs"] == 0 and held["unreported"] >= 1, f"{notebook}: {held}"
                 continue
             assert held["runs"] >= 1, f"{notebook}: no run reported its protections ({held})"
-            if layers(held["in_force"]) != expected():
-                missing[f"{student}/{notebook.name}"] = sorted(expected() - layers(held["in_force"]))
+            if layers(held["in_force"]) != offered:
+                missing[f"{student}/{notebook.name}"] = sorted(offered - layers(held["in_force"]))
     assert not missing, f"graded without layers this machine offers (a fallback): {missing}"
