@@ -44,10 +44,10 @@ def container_layers(bubblewrap):
 
 
 def held_per_submission(log):
-    """The layers that held each submission graded in an instructor's `log`, in every run of it, in order (the line
-    grade.protections_line writes; a run that did not report its protections does not match)."""
+    """The layers that held each submission graded in an instructor's `log`, in every run of it that reported them
+    (the line grade.protections_line writes), in order; a submission no run of which reported does not match."""
     return [layers(found.split("; ")) for found in
-            re.findall(r"^.*protections in force in each of \d+ run\(s\): (.*)$", log, flags=re.M)]
+            re.findall(r"^.*protections in force in each of \d+ run\(s\)(?:, \d+ unreported)?: (.*)$", log, flags=re.M)]
 
 
 def schema(name):
