@@ -19,7 +19,10 @@ c = get_config()  # noqa: F821  (nbgrader provides get_config when it loads this
 c.CourseDirectory.course_id = "gradient-checking"
 
 # nbgrader's pipelines with gradlab's grading in place of the kernel (see src/gradlab/grading/course/config.py).
-grade_with_gradlab(c)
+# The exercises' networks are tiny: 256 MiB per process (about 150 MiB above what Python, numpy and gradlab map) is
+# far more than any of them needs, and a submission that hoards memory meets the limit in a tenth of a second
+# rather than the two seconds it takes to fill 1 GiB.
+grade_with_gradlab(c, memory_mb=256)
 
 # Release, fetch, submit and collect go through an exchange folder that the instructor and every student can reach.
 # On a JupyterHub the administrator makes one shared folder (e.g. /srv/nbgrader/exchange, mode 777) and names it in

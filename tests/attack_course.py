@@ -1,14 +1,17 @@
 """A course whose class is made of attacks (tests/attacks.py): each submission is the reference answers plus
-one attack, graded by `nbgrader autograde` as an instructor runs it, with feedback generated."""
+one attack, graded as an instructor grades it, by `nbgrader autograde` or by the grading command, with feedback."""
 import importlib.util
 import shutil
 import subprocess
-import sys
 
 import nbformat
 
-from attacks import MARKUP_MARKDOWN, attack
+from attacks import (BY_PID, CHECKER_MEMORY, EXITS_WITH_INPUTS, FIND_INPUTS, MARKUP_MARKDOWN, PRINTS_INPUTS,
+                     RAISES_INPUTS, REMEMBERED, RETURNS_INPUTS, attack)
 from nbgrader_course import ASSIGNMENT, COURSE, nbgrader, new_course
+
+CHECKERS = ("test_gradient_check", "test_gradient_check_n")
+_ANSWER = "    difference = numerator / denominator"
 
 _FAILING_FORWARD = ("def forward_propagation(x, theta):\n    raise ValueError('<img src=x onerror=\"window.gradlabPwned = 3\">"
                     "<script>window.gradlabPwned = 4</script>')\n")
@@ -61,6 +64,24 @@ def plans(marker, key):
                                   dict(full, test_backward_propagation_n=0.0)),
         "vic_leaves_ipc_and_keys": ({"extra": [("setup", attack("shared_memory", key=key) + "\n"
                                                 + attack("keyring", marker + "k"))]}, full),
+        # Checkers that compute nothing: what one run remembers, or which run this is, says nothing (issue 17.1).
+        "wes_checker_remembers": ({"extra": [("setup", CHECKER_MEMORY.replace("KEY", str(key + 2)))],
+                                   "edits": {name: [(_ANSWER, f"    difference = {answer}")]
+                                             for name, answer in REMEMBERED.items()}},
+                                  dict(full, **{name: 0.0 for name in CHECKERS})),
+        "xia_checker_answers_by_pid": ({"edits": {name: [(_ANSWER, f"    difference = {answer}")]
+                                                  for name, answer in BY_PID.items()}},
+                                       dict(full, **{name: 0.0 for name in CHECKERS})),
+        # Hidden inputs carried out of the process that held them (issue 17.3): none reaches what a student reads.
+        "yan_prints_hidden_inputs": ({"extra": [("setup", FIND_INPUTS), ("backward_propagation", PRINTS_INPUTS)]},
+                                     full),
+        "zed_raises_hidden_inputs": ({"extra": [("setup", FIND_INPUTS), ("backward_propagation", RAISES_INPUTS)],
+                                      "edits": {"forward_propagation": [("J = theta * x", "J = theta + x")]}},
+                                     dict(full, test_forward_propagation=0.0)),
+        "abe_returns_hidden_inputs": ({"extra": [("setup", FIND_INPUTS)],
+                                       "replace_answer": {"forward_propagation": RETURNS_INPUTS}}, full),
+        "bea_exits_with_hidden_inputs": ({"replace_answer": {"backward_propagation": EXITS_WITH_INPUTS}},
+                                         dict(full, test_backward_propagation=0.25)),
         "wes_differences_as_float32": ({"replace_answer": {"backward_propagation_n": DIFFERENCES_AS_FLOAT32}},
                                        dict(full, test_backward_propagation_n=0.0)),
         "xan_differences_saying_float32": ({"replace_answer": {"backward_propagation_n": DIFFERENCES_SAYING_FLOAT32}},
@@ -75,9 +96,9 @@ def _builder():
     return builder
 
 
-def graded_attack_course(folder, env, students, command=False):
-    """`folder`/course with `students` (student -> plan) submitted, autograded and given feedback: by `nbgrader
-    autograde` and `generate_feedback`, or with `command` by the grading command."""
+def graded_attack_course(folder, env, students, python, command="nbgrader"):
+    """`folder`/course with `students` (student -> plan) submitted, then autograded and given feedback by `python`:
+    with `nbgrader autograde` and `generate_feedback` (command "nbgrader"), or the grading command ("grade")."""
     course = new_course(folder / "course", env)
     builder = _builder()
     release = nbformat.read(course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
@@ -89,13 +110,13 @@ def graded_attack_course(folder, env, students, command=False):
         place = course / "submitted" / student / ASSIGNMENT
         place.mkdir(parents=True)
         nbformat.write(nb, place / f"{ASSIGNMENT}.ipynb")
-    if command:
-        done = subprocess.run([sys.executable, "-m", "gradlab.grading", "grade", str(course), ASSIGNMENT, "--workers",
-                               "2"], cwd=course, env=env, capture_output=True, text=True, timeout=1800)
-        assert done.returncode == 0, f"grading failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-        return course
-    nbgrader(course, env, "autograde", ASSIGNMENT)
-    nbgrader(course, env, "generate_feedback", ASSIGNMENT)
+    if command == "nbgrader":
+        nbgrader(course, env, "autograde", ASSIGNMENT, python=python)
+        nbgrader(course, env, "generate_feedback", ASSIGNMENT, python=python)
+    else:
+        done = subprocess.run([python, "-m", "gradlab.grading", "grade", ".", ASSIGNMENT], cwd=course, env=env,
+                              capture_output=True, text=True, timeout=1800)
+        assert done.returncode == 0, f"grade failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return course
 
 

@@ -20,9 +20,9 @@ ASSIGNMENTS = tuple(sorted(path.name for path in (COURSE / "source").iterdir() i
 COURSE_ID = "gradient-checking"
 
 
-def nbgrader(cwd, env, *args):
-    """`nbgrader ARGS` in `cwd`; fails the test, with nbgrader's output, if the command fails."""
-    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env, capture_output=True, text=True,
+def nbgrader(cwd, env, *args, python=sys.executable):
+    """`nbgrader ARGS` in `cwd` (run by `python`); fails the test, with nbgrader's output, if the command fails."""
+    done = subprocess.run([python, "-m", "nbgrader", *args], cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=900)
     assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done

@@ -1,7 +1,8 @@
 """Attacks on the sandbox, one by one (tests/attacks.py): what each managed, read back from the child, and what it
-left on the host: no process, shared memory segment, key or file. Those that need bubblewrap or a cgroup are those
-groups (tests/groups.py), gated on the tests' own probes and never skipped in CI; each asserts that the layer it
-relies on was in force."""
+left on the host: no process, shared memory segment, key or file; and what one run of a submission left for the next
+(nothing: a checker cannot remember the cases it has seen). Those that need bubblewrap or a cgroup are those groups
+(tests/groups.py), gated on the tests' own probes and never skipped in CI; each asserts that the layer it relies on
+was in force."""
 import os
 import platform
 import secrets
@@ -9,15 +10,15 @@ import socket
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
-from attacks import attack
+from attacks import attack, between_runs
 from gradlab.grading.sandbox.child import untrusted
 from gradlab.grading.sandbox.job import Call, Job
 from gradlab.grading.sandbox.box import Limits, Sandbox
 from host_state import keys_named, processes_named, shared_memory_with_key
 from protections import expected, layers
+from regular_install import regular_python
 from timing import generous
 
 LIMITS = Limits(wall_seconds=generous(30), cell_seconds=15, call_seconds=5)
@@ -168,6 +169,63 @@ def test_a_key_in_the_keyring_does_not_outlive_the_submission():
     assert keys_named(mark) == []
 
 
+def _alone(run):
+    if not any(p.startswith("own user, mount, IPC") for p in run.protections):
+        pytest.skip("the kernel refuses a run namespaces of its own here")
+
+
+@pytest.mark.parametrize("name", ["ipc", "keys", "files", "processes"])
+def test_nothing_one_run_leaves_is_there_for_the_next(contained, name):
+    if name == "keys" and platform.machine() != "x86_64":
+        pytest.skip("the attack calls add_key and keyctl by their x86-64 numbers")
+    mark, key = marker(), 0x67200000 + secrets.randbelow(2 ** 20) * 4
+    leave, find = between_runs(name, mark, key)
+    with Sandbox(LIMITS, contained=contained) as box:
+        left = box.run(Job([(leave, None), (OBSERVE, None)], [Call("observed", (0.0, 0.0))]))
+        _alone(left)
+        meanwhile = processes_named(mark)
+        found = box.run(Job([(find, None), (OBSERVE, None)], [Call("observed", (0.0, 0.0))]))
+    assert value(left, 0) > 0, left.cell_failures  # made, within the run
+    assert value(found, 0) == 0, found.cell_failures
+    assert meanwhile == [] and processes_named(mark) == []
+    assert shared_memory_with_key(key) == []
+    if name == "keys":
+        assert keys_named(mark) == []
+
+
+def test_every_run_sees_the_same_pid(contained):
+    leave, _ = between_runs("pid")
+    with Sandbox(LIMITS, contained=contained) as box:
+        runs = [box.run(Job([(leave, None), (OBSERVE, None)], [Call("observed", (0.0, 0.0))])) for _ in range(3)]
+    _alone(runs[0])
+    assert len({value(run, 0) for run in runs}) == 1
+
+
+def test_a_run_with_hidden_inputs_ends_in_fixed_words():
+    crash = [(FORWARD.replace("return theta * x", "import os\n    os._exit(42)"), None)]
+    with Sandbox(LIMITS) as box:
+        shown = box.run(Job(crash, [Call("forward_propagation", (2.0, 4.0))]))
+        hidden = box.run(Job(crash, [Call("forward_propagation", (-3.5, 1.25))], hidden=True))
+    assert "exit code 42" in shown.ending
+    assert hidden.ending == "ended before it finished (a crash, os._exit, or a limit)" and hidden.hidden
+
+
+def test_no_run_without_hidden_inputs_is_forked_from_a_supervisor_that_held_them():
+    job, hidden = Job([(FORWARD, None)], [Call("forward_propagation", (2.0, 4.0))]), Job(
+        [(FORWARD, None)], [Call("forward_propagation", (-3.5, 1.25))], hidden=True)
+    with Sandbox(LIMITS) as box:
+        box.run(job)
+        first = box.supervisor
+        box.run(hidden)  # the same supervisor: it never held hidden inputs before
+        after_hidden = box.supervisor
+        box.run(hidden)
+        again = box.supervisor
+        box.run(job)
+        assert first is after_hidden is again and box.supervisor is not first
+    with pytest.raises(ValueError, match="no capture"):
+        Job([("print(1)", None)], capture=True, hidden=True)
+
+
 REACH_THE_HOST = ("import os, signal, socket\nOBSERVED = 0\nfor address in (ABSTRACT, PATH):\n"
                   "    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:\n        try:\n"
                   "            client.connect(address)\n            OBSERVED += 1\n        except OSError:\n"
@@ -242,28 +300,7 @@ def test_taking_the_import_hook_away_does_not_reach_the_answers(contained):
 
 @pytest.fixture(scope="module")
 def regular_install(tmp_path_factory):
-    """An interpreter with gradlab installed the regular way: the package's files in its site-packages, as a
-    wheel leaves them (this checkout's .venv has an editable install, whose files the child may not see at all).
-    numpy comes from this checkout's environment through a .pth line (no download)."""
-    import shutil
-    import subprocess
-    import sysconfig
-
-    import gradlab
-
-    venv = tmp_path_factory.mktemp("regular") / "venv"
-    base = os.path.join(sys.base_prefix, "bin", f"python{sys.version_info.major}.{sys.version_info.minor}")
-    subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True)
-    site = venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
-    shutil.copytree(os.path.dirname(gradlab.__file__), site / "gradlab",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    (site / "shared-numpy.pth").write_text(os.path.dirname(os.path.dirname(np.__file__)) + "\n")
-    python = str(venv / "bin" / "python")
-    where = subprocess.run([python, "-I", "-c", "import importlib.util; print(importlib.util.find_spec('gradlab').origin)"],
-                           capture_output=True, text=True, check=True).stdout.strip()
-    assert where.startswith(str(site)), where
-    assert sysconfig.get_paths()["purelib"] != str(site)
-    return python
+    return regular_python(tmp_path_factory.mktemp("regular"))
 
 
 def _outcome(run, k):

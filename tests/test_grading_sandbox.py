@@ -3,12 +3,15 @@
 (tests/groups.py): gated on the tests' own probes, never skipped in CI."""
 import os
 import socket
+import subprocess
 import sys
+import tempfile
+import time
 
 import numpy as np
 import pytest
 
-from gradlab.grading.sandbox import bubblewrap, launch, box as sandbox
+from gradlab.grading.sandbox import bubblewrap, launch, zygote, box as sandbox
 from gradlab.grading.sandbox.job import Call, Job
 from gradlab.grading.sandbox.box import Limits, Sandbox
 from host_state import processes_named
@@ -79,6 +82,34 @@ def test_a_child_that_dies_or_hangs_is_described_in_words(fork_server, body, wor
     assert words in run.ending
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/schedstat"), reason="needs the kernel's schedstat")
+def test_time_spent_waiting_for_a_core_is_not_charged(tmp_path, contained):
+    """A cell of a second of CPU on a core shared with three busy processes takes two seconds or more of wall-clock
+    time (the sandbox's cgroup gets at most half of a core others want), but is charged about its second: within the
+    cell's budget of 1.5 s and the run's limit of 1.8 s."""
+    cores = os.sched_getaffinity(0)
+    core = {min(cores)}
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(3)]
+    cell = "import time\nend = time.process_time() + 1.0\nwhile time.process_time() < end:\n    pass\n"
+    try:
+        for process in busy:
+            os.sched_setaffinity(process.pid, core)
+        os.sched_setaffinity(0, core)  # a zygote of its own (its own scratch root), started on that core
+        with Sandbox(Limits(wall_seconds=1.8, cell_seconds=1.5, call_seconds=1.5), contained=contained,
+                     scratch_root=str(tmp_path)) as box:
+            started = time.monotonic()
+            run = box.run(Job([(cell, None)], []))
+            seconds = time.monotonic() - started
+    finally:
+        os.sched_setaffinity(0, cores)
+        for process in busy:
+            process.kill()
+            process.wait()
+        zygote.shared(sys.executable, contained, str(tmp_path)).close()
+    assert run.finished and not run.cell_failures, (run.ending, run.cell_failures)
+    assert seconds > 1.8  # it did wait for the core: by wall-clock time both limits had run out
+
+
 def test_cells_that_fail_are_reported_and_later_cells_still_run(fork_server):
     cells = ["raise KeyError('first')", "undefined_name", "while True:\n    pass", "%matplotlib inline"]
     run = forward("return theta * x", fork_server=fork_server, cells=cells)
@@ -88,16 +119,16 @@ def test_cells_that_fail_are_reported_and_later_cells_still_run(fork_server):
 
 
 def test_each_run_gets_a_fresh_folder_and_nothing_of_it_is_left_after_the_run():
-    # Seen from the host, so without bubblewrap (whose scratch is a tmpfs of its own, gone with the sandbox).
+    # Seen from the host, so without bubblewrap (whose scratch is a tmpfs of its own).
     leave = "import os\nopen('note', 'w').write('x')\nfor k in range(50):\n    os.mkdir('d')\n    os.chdir('d')"
     with Sandbox(FAST, contained=False) as box:
         first = box.run(Job([(leave, None)], []))
-        root = box.supervisor.scratch
+        root = zygote.shared(sys.executable, False).scratch
         assert [os.listdir(os.path.join(root, name)) for name in sorted(os.listdir(root))] == [[], []]
         second = box.run(Job([("import os\nassert not os.path.exists('note')", None)], []))
     assert first.finished and not first.cell_failures
     assert second.finished and not second.cell_failures
-    assert not os.path.exists(root)
+    assert [os.listdir(os.path.join(root, name)) for name in sorted(os.listdir(root))] == [[], []]
 
 
 @pytest.mark.requires("landlock")
@@ -188,11 +219,13 @@ def test_without_bubblewrap_the_grader_says_so_once(caplog, monkeypatch):
 
 def test_a_sandbox_that_stops_answering_costs_one_run_and_the_next_starts_afresh(monkeypatch):
     monkeypatch.setattr(launch, "GRACE_SECONDS", 0.0)
+    monkeypatch.setattr(launch, "DEADLINE_FACTOR", 0.0)
     with Sandbox(Limits(wall_seconds=0.5, cell_seconds=5, call_seconds=5), contained=False) as box:
-        # The supervisor kills the child at the wall time; with no grace left the grader gives up first.
+        # No time at all for the supervisor's answer: the grader gives up on it, and ends it.
         slow = box.run(Job([("import time\ntime.sleep(3)", None)], []))
         assert not slow.finished and "was stopped" in slow.ending
         assert box.supervisor is None
+    monkeypatch.undo()
     with Sandbox(FAST, contained=False) as box:
         assert box.run(Job([("x = 1", None)], [])).finished
 
@@ -201,3 +234,40 @@ def test_a_sandbox_that_stops_answering_costs_one_run_and_the_next_starts_afresh
 def test_the_child_is_the_first_to_go_when_memory_runs_out():
     run = forward("return theta * x")  # the child can no longer read /proc/self (Landlock): it says what it did
     assert "killed first when memory runs out" in run.protections
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the suite runs as a user other than root already: every test is this")
+def test_a_grader_that_is_not_root_grades(contained):
+    """The hub's grading service and a course's grader machine run as a system user, not root. The runs' own
+    namespaces are made by a process that is not dumpable (its /proc files are then root's): as any user other than
+    root, writing its user namespace's maps must still work, and a run that could not start must say so at once,
+    not as a submission that ran out of time."""
+    from gradlab.hub import interpreter
+    import gradlab
+
+    folder = tempfile.mkdtemp(prefix="gradlab-user-")
+    try:
+        os.chmod(folder, 0o755)
+        python = interpreter.for_users(os.path.join(folder, "python"))
+        script = os.path.join(folder, "grade.py")
+        with open(script, "w") as handle:
+            handle.write(
+                "import sys\n"
+                f"sys.path.insert(0, {os.path.dirname(os.path.dirname(gradlab.__file__))!r})\n"
+                "from gradlab.grading.sandbox.box import Limits, Sandbox\n"
+                "from gradlab.grading.sandbox.job import Call, Job\n"
+                f"limits = Limits(wall_seconds={FAST.wall_seconds!r}, cell_seconds=1, call_seconds=1)\n"
+                f"with Sandbox(limits, contained={contained!r}) as box:\n"
+                "    run = box.run(Job([('def f(x):\\n    return 2 * x', None)], [Call('f', (3.0,))]))\n"
+                "print(run.finished, repr(run.ending), (run.records[0] or {}).get('status'), run.protections)\n")
+        scratch = os.path.join(folder, "scratch")
+        os.mkdir(scratch)
+        os.chown(scratch, 65534, 65534)
+        done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", "-i",
+                               f"HOME={scratch}", f"TMPDIR={scratch}", "PATH=/usr/bin:/bin", str(python), script],
+                              capture_output=True, text=True, timeout=600)
+    finally:
+        subprocess.run(["rm", "-rf", folder], check=False)
+    assert done.returncode == 0 and done.stderr == "", done.stderr[-2000:]
+    assert done.stdout.startswith("True '' returned "), done.stdout
+    assert "own user, mount, IPC, network, UTS and PID namespaces for each run" in done.stdout, done.stdout

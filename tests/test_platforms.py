@@ -79,13 +79,6 @@ def submissions(assignment):
     return sorted((SAMPLES / assignment).glob("*.ipynb"))
 
 
-def some_submissions(assignment):
-    """Every third of the sample class, in name order (right answers, bugs and crashes among them): Coursera and
-    XQueue wrap the same grading in their own formats, which Gradescope's runs of every sample class and their
-    equality with the class command's scores already hold; each new process costs a platform's start-up."""
-    return submissions(assignment)[::3]
-
-
 def tree(folder):
     """{relative path: size and mtime} of everything under `folder`: what "nothing else changed" compares."""
     return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.rglob("*"))
@@ -357,13 +350,13 @@ def run_coursera(packages, image, assignment, notebook, where, part_id=None):
 @pytest.fixture(scope="module")
 def coursera_runs(packages, coursera_image, tmp_path_factory):
     root = tmp_path_factory.mktemp("coursera-runs")
-    jobs = [(a, p.stem) for a in ASSIGNMENTS for p in some_submissions(a)]
+    jobs = [(a, p.stem) for a in ASSIGNMENTS for p in submissions(a)]
     return grade_all(lambda job: run_coursera(packages, coursera_image, job[0], SAMPLES / job[0] / f"{job[1]}.ipynb",
                                               root / job[0] / job[1]), jobs)
 
 
-def test_coursera_grades_a_third_of_every_sample_class_to_its_expected_scores_in_courseras_format(coursera_runs):
-    assert len(coursera_runs) == sum(len(some_submissions(a)) for a in ASSIGNMENTS)
+def test_coursera_grades_every_sample_class_to_its_expected_scores_in_courseras_format(coursera_runs):
+    assert len(coursera_runs) == sum(len(submissions(a)) for a in ASSIGNMENTS)
     for (assignment, student), (done, feedback, page) in coursera_runs.items():
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
         jsonschema.validate(feedback, schema("coursera_feedback.schema.json"))
@@ -410,10 +403,11 @@ def xqueue_watcher(packages, wheelhouse, tmp_path_factory):
     return venv
 
 
-def test_xqueue_grader_answers_a_third_of_every_sample_class_through_xqueues_protocol(packages, xqueue_watcher, tmp_path):
-    """Per assignment, a stand-in XQueue holds a third of the class (as file submissions, and one as a textbox answer) and a
-    submission for another assignment; the watcher, run as its package runs it on a machine of the course's (where
-    bubblewrap works), answers each one over HTTP and stops when the queue is empty."""
+def test_xqueue_grader_answers_every_sample_class_through_xqueues_protocol(packages, xqueue_watcher, tmp_path):
+    """Per assignment, a stand-in XQueue holds the whole class (as file submissions, and one as a textbox answer) and a
+    submission for another assignment; two watchers, run as the package runs them on two machines of the course's
+    (where bubblewrap works), pull from the same queue at once, answer each submission over HTTP and stop when the
+    queue is empty. The stand-in takes one answer per submission (its key is spent): none is answered twice."""
     for assignment in ASSIGNMENTS:
         folder = packages["xqueue"][assignment] / "grader"
         (folder / "venv").mkdir(exist_ok=True)  # where setup.sh makes it: the shared one is bound there
@@ -421,7 +415,7 @@ def test_xqueue_grader_answers_a_third_of_every_sample_class_through_xqueues_pro
         with StandIn(queue_name=assignment) as xqueue:
             numbers = {}
             payload = json.dumps({"assignment": assignment})
-            for notebook in some_submissions(assignment):
+            for notebook in submissions(assignment):
                 body = {"student_info": {"anonymous_student_id": notebook.stem}, "student_response": "",
                         "grader_payload": payload}
                 numbers[xqueue.submit(body, {f"{assignment}.ipynb": notebook.read_bytes()})] = notebook.stem
@@ -432,13 +426,18 @@ def test_xqueue_grader_answers_a_third_of_every_sample_class_through_xqueues_pro
             config = tmp_path / f"{assignment}.json"
             config.write_text(json.dumps({"server": xqueue.url, "queue_name": assignment, "username": "grader",
                                           "password": "s3cret", "poll_seconds": 0.2}))
-            done = run_in_root(["/srv/watcher/run_watcher", "/srv/config.json", "--until-empty"],
-                               [(folder, "/srv/watcher", "ro"), (xqueue_watcher, "/srv/watcher/venv", "ro"),
-                                (config, "/srv/config.json", "ro")], network=True, host_proc=True, timeout=1800)
-        assert done.returncode == 0, done.stderr[-3000:]
-        assert "sandbox: bubblewrap" in done.stderr
-        # each graded submission (the files and the textbox answer; not the other assignment's) in every run
-        assert held_per_submission(done.stderr) == [container_layers(bubblewrap=True)] * (len(numbers) + 1)
+            watchers = grade_all(lambda _: run_in_root(
+                ["/srv/watcher/run_watcher", "/srv/config.json", "--until-empty"],
+                [(folder, "/srv/watcher", "ro"), (xqueue_watcher, "/srv/watcher/venv", "ro"),
+                 (config, "/srv/config.json", "ro")], network=True, host_proc=True, timeout=1800), ["one", "two"])
+        held = []
+        for done in watchers.values():
+            assert done.returncode == 0, done.stderr[-3000:]
+            assert "sandbox: bubblewrap" in done.stderr
+            held += held_per_submission(done.stderr)
+        # each graded submission (the files and the textbox answer; not the other assignment's), whichever watcher
+        # graded it, in every run
+        assert held == [container_layers(bubblewrap=True)] * (len(numbers) + 1)
         assert xqueue.refused == [] and set(xqueue.replies) == set(numbers) | {as_text, other}
         for number, reply in xqueue.replies.items():
             jsonschema.validate(reply, schema("xqueue_reply.schema.json"))

@@ -2,6 +2,7 @@
 set-up's npm install, the dummy authenticator) starts `python -m gradlab.grading serve COURSE --hub` as a managed
 service, and learners reach it through the hub's proxy with the hub's own API tokens and its OAuth login. The
 hub's tokens say who is who (never the body); a member of formgrade-COURSE_ID reads everyone's submissions."""
+import http.client
 import json
 import os
 import re
@@ -9,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -87,7 +89,7 @@ c.JupyterHub.load_roles = [{{"name": "tester", "services": ["tester"], "scopes":
         narrow = api.post(f"{base}/hub/api/users/bob/tokens", json={"scopes": ["read:users:name!user"]})
         narrow.raise_for_status()
         tokens["bob without access"] = narrow.json()["token"]
-        yield base, tokens, folder
+        yield base, tokens, folder, service_port
     finally:
         import psutil
 
@@ -113,7 +115,7 @@ def service(base):
 
 
 def test_the_hub_s_tokens_say_who_submits_and_who_may_read(hub):
-    base, tokens, folder = hub
+    base, tokens, folder, *_ = hub
     ada, bob, prof = (Learner(service(base), tokens[name]) for name in ("ada", "bob", "prof"))
     body, total, tests = SAMPLES["gradient_checking", "ben_course_bugs"]
     sent = ada.submit("gradient_checking", body)
@@ -134,7 +136,7 @@ def test_the_hub_s_tokens_say_who_submits_and_who_may_read(hub):
 
 
 def test_a_learner_logged_in_through_the_hub_s_oauth_submits_with_the_cookie_and_its_xsrf_token(hub):
-    base, tokens, folder = hub
+    base, tokens, folder, *_ = hub
     browser = requests.Session()
     start = browser.get(service(base), timeout=60)  # -> the hub's login page, by way of its OAuth authorize
     assert "/hub/login" in start.url, start.url
@@ -146,7 +148,22 @@ def test_a_learner_logged_in_through_the_hub_s_oauth_submits_with_the_cookie_and
     body = SAMPLES["gradient_checking", "ada_correct"][0]
     url = f"{service(base)}api/assignments/gradient_checking/submissions"
     without = browser.post(url, data=body, timeout=60)  # the cookie alone: a cross-site request could do as much
-    assert without.status_code == 403
+    assert without.status_code == 403 and "xsrf" in without.json()["error"].lower(), without.text
+    # The refusal leaves the connection usable: the proxy keeps connections to the service open and reuses them,
+    # so one the service closed would turn the learner's next request into the proxy's 503.
+    direct = http.client.HTTPConnection("127.0.0.1", hub[3], timeout=60)
+    cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in browser.cookies)
+    for expected in (403, 200):
+        direct.request("POST" if expected == 403 else "GET", urllib.parse.urlsplit(url).path,
+                       body=body if expected == 403 else None, headers={"Cookie": cookies})
+        answer = direct.getresponse()
+        assert answer.status == expected, answer.read()[:500]
+        answer.read()
+        assert direct.sock is not None, "the service closed the connection after answering"
+        if expected == 403:
+            first = direct.sock
+    assert direct.sock is first
+    direct.close()
     sent = browser.post(url, data=body, headers={"X-XSRFToken": about["xsrf_token"]}, timeout=60)
     assert sent.status_code == 202, sent.text
     graded = Learner(service(base), tokens["ada"]).wait(sent.json()["id"], timeout=GRADE_TIMEOUT)

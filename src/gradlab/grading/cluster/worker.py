@@ -29,6 +29,7 @@ from distributed.diagnostics.plugin import WorkerPlugin  # noqa: E402
 from ..course import files as course_files, nbgrader_calls
 from ..course.intake import REFUSAL
 from ..gradebook.book import GradebookSQL  # noqa: E402
+from . import nbgrader_shortcuts  # noqa: E402
 
 # One submission at a time per process: the grading preprocessor's fork server and nbgrader's converters are
 # not shared between threads. Workers are meant to run with one thread each (--nthreads 1).
@@ -100,8 +101,10 @@ class PrivateCourse:
 
         self.engine = create_engine(self.db_url, poolclass=NullPool)
         self.assignments = {}  # the template's assignment as GradebookSQL reads it: the same in every copy
+        nbgrader_shortcuts.register(self.db_url, self.engine)  # nbgrader opens it nine times a submission
 
     def remove(self):
+        nbgrader_shortcuts.forget(self.db_url)
         self.engine.dispose()
         shutil.rmtree(self.root, ignore_errors=True)
 

@@ -2,19 +2,20 @@
 
 This process never runs student code. A test cell scored by a declared exercise (declare.py) gets its score from
 the grader's own reference; any other test cell is an ordinary nbgrader test cell and runs in a child after the
-cells before it, as a kernel would have run it. A child that hangs or dies costs the exercise (or the cell) it was
-running, and only that: every exercise starts again from a fresh interpreter and the submission's cells.
+cells before it, as a kernel would have run it. The exercises' calls are planned into runs (runs.py): visible cases
+first, in runs that hold no hidden input and are the only source of what a student reads, then hidden cases, which
+give scores and fixed words only. A child that hangs or dies costs the call (or the cell) it was running, and only
+that: the calls after it run again from a fresh child and the submission's cells.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 
-from . import apart
+from . import runs
 from .credit import score_exercise
 from ..declare.declarations import DeclarationError
 from ..declare import Case
-from ..sandbox.job import Call, Job
 from .judge import judge_case
 from .notebook import autograder_tests, code_cells, hidden_cases
 from .plain import DEAD, ENDED, PlainTest, run_plain_tests
@@ -64,22 +65,27 @@ def grade_notebook(nb, declared, limits=Limits(), python=None, log=None, fork_se
     cells = code_cells(nb)
     student = [cell for cell in cells if cell.test is None]
     graded = Graded()
-    plain_ids = [grade_id for _, grade_id, _ in autograder_tests(nb) if grade_id not in declared]
+    tests = autograder_tests(nb)
+    plain_ids = [grade_id for _, grade_id, _ in tests if grade_id not in declared]
+    assigned = [(grade_id, declared[grade_id], points,
+                 cases_of(declared[grade_id], hidden_cases(cell.get("source", ""))))
+                for cell, grade_id, points in tests if grade_id in declared]
     with Sandbox(limits, python, fork_server, log=log) as sandbox:  # one per submission: its runs share it
         box = _Noting(sandbox, graded)
         # The student's cells and the ordinary test cells, in notebook order, with no call of a declared exercise:
         # what this run printed and raised is what the autograded notebook shows, since no hidden case's inputs
         # were ever in its process.
         graded.plain, graded.printed = run_plain_tests(box, cells, plain_ids, log)
-        for cell, grade_id, points in autograder_tests(nb):
-            exercise = declared.get(grade_id)
-            if exercise is not None:
-                result = grade_exercise(box, exercise, grade_id, points, student, hidden_cases(cell.get("source", "")),
-                                        log)
-                if result.score < result.points:  # the cells that raised, from the run without hidden data
-                    result.details += cell_failure_lines(graded.printed, student)
-                graded.exercises[grade_id] = result
+        if assigned:
+            outcome = runs.run_plan(box, runs.plan([(g, e, c) for g, e, _, c in assigned]), _sources(student))
+            for grade_id, exercise, points, cases in assigned:
+                graded.exercises[grade_id] = judged(exercise, grade_id, points, cases, outcome, graded.printed,
+                                                    student)
     return graded
+
+
+def _sources(student):
+    return [(cell.source, None) for cell in student]
 
 
 _CASES = {}
@@ -119,22 +125,18 @@ def checked_cases(exercise, cases):
 def grade_exercise(box, exercise, grade_id, points, student, hidden, log=None):
     """Run and judge one declared exercise; student: the submission's code cells (notebook.CodeCell)."""
     cases = cases_of(exercise, hidden)
-    calls = [Call(exercise.function, case.args, case.kwargs, case.given_sources()) for case in cases]
-    cells = [(cell.source, None) for cell in student]
-    found = [None] * len(cases)
-    batches = apart.groups(cases) if exercise.apart else [list(range(len(cases)))]
-    for batch in batches:
-        if any(f is not None and f[0] is not None and f[0].get("status") == "timeout" for f in found):
-            for k in batch:  # one endless loop costs one call's budget, not one per batch
-                found[k] = ({"status": "skipped"}, {}, next(f[2] for f in found if f is not None))
-            continue
-        run = box.run(Job(cells, [calls[k] for k in batch]))
-        for position, k in enumerate(batch):
-            found[k] = (run.records[position], run.arrays[position], run)
+    outcome = runs.run_plan(box, runs.plan([(grade_id, exercise, cases)]), _sources(student))
+    return judged(exercise, grade_id, points, cases, outcome, {}, student)
+
+
+def judged(exercise, grade_id, points, cases, outcome, printed, student):
+    """The ExerciseResult of one exercise from what its calls returned (runs.Outcome); printed: what each cell
+    showed in the run without hidden data (cell_outputs.printed_by_cell), whose errors explain a lost point."""
+    found = [outcome.found.get((grade_id, k), (None, {}, outcome.display)) for k in range(len(cases))]
     marks = [judge_case(exercise, case, record, arrays, run) for case, (record, arrays, run) in zip(cases, found)]
     result = score_exercise(exercise, grade_id, points, cases, marks)
-    if log:
-        log.debug("%s: %s", exercise.function, "; ".join(run.ending or "finished" for _, _, run in found[:1]))
+    if result.score < result.points:
+        result.details += cell_failure_lines(printed, student)
     return result
 
 

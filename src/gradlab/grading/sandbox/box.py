@@ -1,19 +1,23 @@
-"""Running a submission's code in sandboxed child processes (a `Sandbox` per submission, a child per job), and
+"""Running a submission's code in sandboxed child processes (a `Sandbox` per submission, a child per run), and
 reading back what each child left.
 
-A Sandbox holds one supervisor (child/supervisor.py) for the whole submission: in bubblewrap where it works
-(bubblewrap.py: its own PID, IPC, network, UTS, mount and user namespaces, an unprivileged uid, a size-limited
-tmpfs as its only writable place), in a control group where the machine offers one (cgroups.py: memory and
-process count for the submission's whole tree). Each `run` is a fresh child in a fresh folder; the supervisor
-kills whatever the child left before sending its results back, and `close` ends everything. The child confines
-itself further before running student code (child/confine.py: memory, CPU and file-size limits, no core files,
-no capabilities, a Landlock view of the Python installation and its folder only; child/references.py: no
-imports of gradlab's reference answers). The grader reads back JSON and float64 arrays (np.load with
-allow_pickle=False), bounded in size and time: never a pickle, never an object the student's code made, never a
-file it could have replaced by a FIFO or a link.
+A Sandbox holds one supervisor (child/supervisor.py) for the submission, forked by this process's zygote (zygote.py:
+in bubblewrap where it works, with numpy and what every run imports already imported) and put in a control group
+of the submission's own where the machine offers one (cgroups.py: memory and process count for the submission's
+whole tree). Each `run` is a fresh child in namespaces and tmpfs folders of the run's own (child/isolation.py), so
+nothing one run leaves is there for the next; its monitor kills whatever the child left before the results come
+back, and `close` ends everything. The child confines itself further before running student code
+(child/confine.py: memory, CPU and file-size limits, no core files, no capabilities, a Landlock view of the Python
+installation and its folders only; child/references.py: no imports of gradlab's reference answers). The grader
+reads back JSON and float64 arrays (np.load with allow_pickle=False), bounded in size and time: never a pickle,
+never an object the student's code made, never a file it could have replaced by a FIFO or a link.
 
-Without bubblewrap (not installed, or no user namespaces), the supervisor runs as the grader's user with the
-inner protections only, and the grader says so once in its log (see autograder/README.md, "Security").
+A job with hidden inputs (job.Job.hidden) is told apart: its ending is said in fixed words, and a job without hidden
+inputs is never sent after it to the same supervisor (a new one is forked), since a child forked from a supervisor
+that held hidden inputs could find them in its memory.
+
+Without bubblewrap (not installed, or no user namespaces), the zygote runs as the grader's user with the inner
+protections only, and the grader says so once in its log (see autograder/README.md, "Security").
 """
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import bubblewrap, launch
+from . import bubblewrap, launch, zygote
 
 _MAX_RESULT_BYTES = 16 * 2 ** 20  # a result file bigger than this is not read
 _LOG = logging.getLogger(__name__)
@@ -39,16 +43,25 @@ _WARNED = []
 
 @dataclass(frozen=True)
 class Limits:
-    wall_seconds: float = 20.0  # the whole child: start-up, cells and every call
+    """Time limits are charged time (child/charged.py): wall-clock time minus the time spent waiting for a core,
+    so they mean the same on a quiet machine and on a busy one; the CPU-time limit per process (RLIMIT_CPU) is the
+    run's limit."""
+
+    wall_seconds: float = 20.0  # a run, per function it calls: start-up, cells and every call
     cell_seconds: float = 5.0  # one code cell
     call_seconds: float = 5.0  # one call of the student's function
     memory_mb: int = 1024  # address space of a process, and memory of the submission's processes together
     file_mb: int = 64  # largest file the child may write
-    scratch_mb: int = 128  # all the files of the submission's children together (bubblewrap's tmpfs)
+    scratch_mb: int = 128  # all the files of one run together (a tmpfs of its own)
     processes: int = 64  # processes and threads of the submission at once (where a cgroup is available)
 
-    def for_child(self):
-        return {"memory_bytes": int(self.memory_mb) * 2 ** 20, "cpu_seconds": int(math.ceil(self.wall_seconds)),
+    def run_seconds(self, job):
+        """The limit of a run of `job`: wall_seconds for each function it calls (a run that holds several exercises'
+        calls has the time those exercises would have had apart)."""
+        return float(self.wall_seconds) * max(1, len({call.function for call in job.calls}))
+
+    def for_child(self, run_seconds):
+        return {"memory_bytes": int(self.memory_mb) * 2 ** 20, "cpu_seconds": int(math.ceil(run_seconds)),
                 "file_bytes": int(self.file_mb) * 2 ** 20, "cell_seconds": float(self.cell_seconds),
                 "call_seconds": float(self.call_seconds)}
 
@@ -67,15 +80,18 @@ class ChildRun:
     records: list = field(default_factory=list)  # one per call: the child's JSON record, or None if none came
     arrays: list = field(default_factory=list)  # one per call: name -> ndarray
     seconds: float = 0.0
+    hidden: bool = False  # the run held hidden inputs: nothing of it but scores and fixed words may reach a student
+    reached_calls: bool = False  # the cells were all run (whatever they did) and the calls began
+    timed_out: bool = False  # ended by the run's time limit
 
 
 class Sandbox:
     """Where one submission's children run. Each `run` is a fresh child; `close` ends whatever they left.
 
-    fork_server: fork each child from the supervisor's interpreter, numpy already imported (fast), instead of
-    starting a new interpreter per run. contained: use bubblewrap (None: where it works here).
-    scratch_root: where the scratch folder goes when bubblewrap is not used. log: where the one warning goes
-    when bubblewrap is missing (default: this module's logger)."""
+    fork_server: fork each child from the zygote's interpreter, its imports done (fast), instead of starting a new
+    interpreter per run. contained: use bubblewrap (None: where it works here). scratch_root: where the scratch
+    folder goes when bubblewrap is not used. log: where the one warning goes when bubblewrap is missing (default:
+    this module's logger)."""
 
     def __init__(self, limits=Limits(), python=None, fork_server=True, scratch_root=None, contained=None, log=None):
         # Normalised: a path through ".." (python started as ../.venv/bin/python) names no file in bubblewrap,
@@ -88,42 +104,48 @@ class Sandbox:
                 warn_once(self.log, reason)
         self.contained = contained
         self.supervisor = None
+        self.held_hidden = False  # the supervisor has held a job with hidden inputs
 
     def run(self, job):
         """Run a job.Job in a new child; return the ChildRun."""
         document, arrays = job.to_data()
-        document["limits"] = self.limits.for_child()
+        limit = self.limits.run_seconds(job)
+        document["limits"] = self.limits.for_child(limit)
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
         started = time.perf_counter()
+        if self.supervisor is not None and self.held_hidden and not job.hidden:
+            self.close()  # a fresh supervisor, which never held hidden inputs
         try:
             if self.supervisor is None:
-                self.supervisor = launch.Supervisor(
-                    self.python, self.fork_server, self.limits.memory_mb * 2 ** 20, self.limits.processes,
-                    self.limits.scratch_mb * 2 ** 20, self.contained, self.scratch_root)
-            reply = self.supervisor.run(json.dumps(document).encode(), buffer.getvalue(), len(job.calls),
-                                        self.limits.wall_seconds)
-        except launch.SupervisorGone as error:
+                self.supervisor = launch.Supervisor(zygote.shared(self.python, self.contained, self.scratch_root),
+                                                    self.fork_server, self.limits.memory_mb * 2 ** 20,
+                                                    self.limits.processes)
+                self.held_hidden = False
+            self.held_hidden = self.held_hidden or job.hidden
+            reply = self.supervisor.run(json.dumps(document).encode(), buffer.getvalue(), len(job.calls), limit,
+                                        self.limits.scratch_mb * 2 ** 20)
+        except (launch.SupervisorGone, zygote.ZygoteGone) as error:
             self.supervisor = None  # closed already; the next run starts a new one
             run = read_results({}, len(job.calls))
-            run.ending, run.seconds = f"was stopped: {error}", time.perf_counter() - started
+            run.ending, run.seconds, run.hidden = f"was stopped: {error}", time.perf_counter() - started, job.hidden
             return run
         run = read_results(reply.files, len(job.calls))
         run.protections = self.protections() + run.protections
-        run.seconds = time.perf_counter() - started
+        run.seconds, run.hidden, run.timed_out = time.perf_counter() - started, job.hidden, reply.timed_out
         if reply.broken:
             run.finished = False
-            run.ending = (f"broke the grader's protocol ({reply.broken}): every result of this run is discarded, "
-                          "so it scores 0")
+            run.ending = ("broke the grader's protocol" + ("" if job.hidden else f" ({reply.broken})")
+                          + ": every result of this run is discarded, so it scores 0")
         elif not run.finished:
             returncode = None if reply.status is None else _exit_code(reply.status)
-            run.ending = describe_ending(returncode, reply.timed_out, self.limits)
+            run.ending = describe_ending(returncode, reply.timed_out, limit, self.limits, job.hidden)
         return run
 
     def protections(self):
         """What holds the whole submission (the child reports its own layers)."""
-        found = ["bubblewrap: own PID, IPC, network, UTS, mount and user namespaces, uid 65534, "
-                 f"{self.limits.scratch_mb} MB tmpfs"] if self.contained else []
+        found = (["bubblewrap: own PID, IPC, network, UTS, mount and user namespaces, uid 65534"] if self.contained
+                 else [])
         return found + (self.supervisor.protections if self.supervisor else [])
 
     def close(self):
@@ -155,14 +177,17 @@ def _exit_code(status):
         return None
 
 
-def describe_ending(returncode, timed_out, limits):
-    """How a child that did not finish ended, in words for the student."""
+def describe_ending(returncode, timed_out, seconds, limits, hidden=False):
+    """How a child that did not finish ended, in words for the student. A run that held hidden inputs gets fixed
+    words: its exit code or signal was the student's code's choice, and could spell out what it held."""
     if timed_out:
-        return f"did not finish within {limits.wall_seconds:g} s (an endless loop?)"
+        return "did not finish in time" if hidden else f"did not finish within {seconds:g} s (an endless loop?)"
+    if hidden:
+        return "ended before it finished (a crash, os._exit, or a limit)"
     if returncode is not None and returncode < 0:
         number = -returncode
         known = {signal.SIGSEGV: "crashed (a segmentation fault)", signal.SIGABRT: "aborted",
-                 signal.SIGXCPU: f"used more than {limits.wall_seconds:g} s of CPU time",
+                 signal.SIGXCPU: f"used more than {math.ceil(seconds):g} s of CPU time",
                  signal.SIGXFSZ: f"wrote a file larger than {limits.file_mb} MB",
                  signal.SIGKILL: "was killed (out of CPU time or memory)",
                  signal.SIGBUS: "crashed (a bus error)", signal.SIGFPE: "crashed (a floating-point trap)"}
@@ -198,8 +223,8 @@ def read_results(files, count):
     """A ChildRun from the result files' bytes (name -> bytes, as the supervisor sent them)."""
     start = _read_json(files.get("start.json")) or {}
     cells = _read_json(files.get("cells.json")) or {}
-    run = ChildRun(finished="done.json" in files, ending="",
-                   protections=[str(p)[:200] for p in start.get("protections", []) if isinstance(p, str)][:10]
+    run = ChildRun(finished="done.json" in files, ending="", reached_calls="cells.json" in files,
+                   protections=[str(p)[:200] for p in start.get("protections", []) if isinstance(p, str)][:20]
                    if isinstance(start.get("protections"), list) else [],
                    cell_failures=_dicts(cells.get("failures"), 200), cell_outputs=_dicts(cells.get("outputs"), 200),
                    tests=_dicts(cells.get("tests"), 200))

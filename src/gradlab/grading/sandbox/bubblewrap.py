@@ -1,12 +1,14 @@
-"""The command line that puts one submission's supervisor in bubblewrap (`bwrap`, Debian's `bubblewrap`, the
-sandbox Flatpak uses), and whether bubblewrap works on this machine.
+"""The command line that puts the grader's zygote (and so every supervisor and run it forks) in bubblewrap (`bwrap`,
+Debian's `bubblewrap`, the sandbox Flatpak uses), and whether bubblewrap works on this machine.
 
 Inside: new user, PID, IPC, network, UTS, mount and cgroup namespaces (no network device but a loopback of its
-own; SysV objects and keys die with the sandbox; every process dies with its PID namespace), the unprivileged
-uid and gid 65534, a new session (no terminal to inject keystrokes into), size-limited tmpfs at /scratch (the
-runs' folders) and /results (their result files) as the only writable places, and read-only binds of what Python needs: the system's /usr, the interpreter's
-installation (a venv and the base installation its python links into), and gradlab's child code. gradlab's
-reference modules and the grader's code are masked (an empty file, an empty folder) in the sandbox's view.
+own; every process dies with its PID namespace), the unprivileged uid and gid 65534 without capabilities, a new
+session (no terminal to inject keystrokes into), size-limited tmpfs at /scratch (where the runs' folders are made)
+and /results (where their results folders are) as the only writable places, and read-only binds of what Python
+needs: the system's /usr, the interpreter's installation (a venv and the base installation its python links into),
+and gradlab's child code. gradlab's reference modules and the grader's code are masked (an empty file, an empty
+folder) in the sandbox's view. Each run then has namespaces and tmpfs folders of its own inside it
+(child/isolation.py); the two tmpfs here hold its files only where the kernel refuses those.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import sys
 
 SCRATCH = "/scratch"
 RESULTS = "/results"
+SCRATCH_BYTES = 256 * 2 ** 20  # used only where a run cannot have tmpfs folders of its own
 RESULTS_BYTES = 160 * 2 ** 20  # the bounded results of one run (64 MiB), a file being replaced, and room to spare
 _REFERENCE_MODULES = ("course", "models", "bugs")
 
@@ -68,11 +71,12 @@ def _masks(package, child):
                    "--remount-ro", grading]
 
 
-def command(python, child, package, scratch_bytes):
-    """The bwrap arguments (up to and including `--`) for a supervisor run by `python`."""
+def command(python, child, package):
+    """The bwrap arguments (up to and including `--`) for a zygote run by `python`."""
     args = [executable(), "--unshare-all", "--die-with-parent", "--new-session", "--uid", "65534",
             "--gid", "65534", "--hostname", "sandbox", "--cap-drop", "ALL", *_system_binds(),
-            "--proc", "/proc", "--dev", "/dev", "--size", str(int(scratch_bytes)), "--tmpfs", SCRATCH, "--size", str(RESULTS_BYTES), "--tmpfs", RESULTS]
+            "--proc", "/proc", "--dev", "/dev", "--size", str(SCRATCH_BYTES), "--tmpfs", SCRATCH,
+            "--size", str(RESULTS_BYTES), "--tmpfs", RESULTS]
     for folder in python_locations(python):
         args += ["--ro-bind", folder, folder]
     args += ["--ro-bind", package, package, *_masks(package, child), "--chdir", SCRATCH, "--"]
@@ -92,7 +96,7 @@ def works(python, child, package):
             _PROBE[key] = (False, "bubblewrap (bwrap) is not installed")
         else:
             try:
-                done = subprocess.run(command(python, child, package, 2 ** 20) + [python, "-I", "-c", "pass"],
+                done = subprocess.run(command(python, child, package) + [python, "-I", "-c", "pass"],
                                       capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
                 reason = done.stderr.strip().splitlines()[-1:] if done.returncode else []
                 _PROBE[key] = (done.returncode == 0, f"bwrap failed: {reason[0] if reason else done.returncode}")

@@ -80,8 +80,8 @@ def _new_group(mount, own):
 
 
 class Cgroup:
-    """The groups of one submission. `join` (in the process to be moved, e.g. as a preexec_fn) puts a process
-    in them, and every process it starts stays there."""
+    """The groups of one submission. `add` puts a process in them (before it starts anything), and every process it
+    starts stays there."""
 
     def __init__(self, folders, description):
         self.folders, self.description = folders, description
@@ -140,10 +140,10 @@ class Cgroup:
             return None
         return cls(folders, f"cgroup v1: {', '.join(limits)} in all")
 
-    def join(self):
-        """Move the calling process into the groups."""
+    def add(self, pid):
+        """Move the process `pid` (as this process's PID namespace numbers it) into the groups."""
         for folder in self.folders:
-            _write(folder, "cgroup.procs", os.getpid())
+            _write(folder, "cgroup.procs", pid)
 
     def pids(self):
         found = set()

@@ -50,11 +50,20 @@ class Call:
 
 @dataclass
 class Job:
-    """cells: [(source, test id or None)] in notebook order; a test cell's outcome is recorded under its id."""
+    """cells: [(source, test id or None)] in notebook order; a test cell's outcome is recorded under its id.
+
+    hidden: the calls hold inputs the student must not see (hidden cases). Nothing such a run printed is kept, its
+    ending is told in fixed words, and no run without hidden inputs is forked after it from the same supervisor
+    (box.py), so that nothing a student reads comes from a process that held them."""
 
     cells: list
     calls: list = field(default_factory=list)
     capture: bool = False  # record what each cell printed (bounded), for the autograded notebook
+    hidden: bool = False
+
+    def __post_init__(self):
+        if self.hidden and (self.capture or any(test is not None for _, test in self.cells)):
+            raise ValueError("a job with hidden inputs keeps nothing its cells print: no capture, no test cells")
 
     def to_data(self):
         """(the JSON document, the arrays) for the child."""

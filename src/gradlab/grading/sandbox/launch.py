@@ -1,9 +1,11 @@
-"""Starting one submission's supervisor (child/supervisor.py), talking to it, and making sure it ends.
+"""One submission's supervisor (child/supervisor.py): forked by the zygote (zygote.py), put in a control group of its
+own where the machine offers one (cgroups.py), talked to over its socket, and ended with everything it started.
 
-The supervisor runs in bubblewrap where bubblewrap works (bubblewrap.py), else directly as the grader's user
-(today's protections: rlimits, Landlock, a session of its own); either way in a control group of its own where
-the machine offers one (cgroups.py). The grader never opens a file a child wrote: the supervisor reads them (the
-children dead by then) and sends them down a pipe, which the grader reads with a deadline and a bound.
+The supervisor's first message carries its pid (the socket passes credentials, translated by the kernel into this
+process's PID namespace), so the grader moves it into the submission's control group before it starts anything:
+memory and process count then hold for every process of the submission. The grader never opens a file a child
+wrote: the run's monitor reads them (the run's processes dead by then) and the supervisor relays them down the
+socket, which the grader reads with a deadline and a bound.
 """
 from __future__ import annotations
 
@@ -12,25 +14,27 @@ import json
 import os
 import select
 import signal
-import subprocess
-import tempfile
+import socket
+import struct
 import time
 import weakref
 from dataclasses import dataclass, field
 
-from . import bubblewrap
+from . import bubblewrap, zygote as zygotes
 from .cgroups import Cgroup
 from .child import untrusted
 
-CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child")
-PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # gradlab/
-START_SECONDS = 60.0  # for the supervisor to start (an interpreter, numpy) on a busy machine
-GRACE_SECONDS = 15.0  # past a run's wall time, for the supervisor to kill what is left and send the results
+CHILD, PACKAGE = zygotes.CHILD, zygotes.PACKAGE
+START_SECONDS = 30.0  # for a forked supervisor to say it is ready, on a busy machine
+GRACE_SECONDS = 15.0  # past a run's deadline, for the supervisor to kill what is left and send the results
+# A run's time limit is charged time (child/charged.py): on a machine whose cores are shared it can take several
+# times as long in wall-clock time. The grader's deadline guards only against a supervisor that stopped working.
+DEADLINE_FACTOR = 10.0
 _HEADER_BYTES = 1 << 16
 
 
 class SupervisorGone(RuntimeError):
-    """The supervisor did not start, stopped, or broke the protocol: the sandbox is ended."""
+    """The supervisor did not start, stopped, or broke the protocol: it is ended."""
 
 
 @dataclass
@@ -41,62 +45,72 @@ class Reply:
     files: dict = field(default_factory=dict)  # name -> bytes
 
 
-def child_environment(home):
-    """A minimal environment: no PYTHONPATH or the grader's variables; one thread per numerical library, so
-    that a child uses one core and the memory limit is not spent on thread buffers."""
-    single = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                                     "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
-    return dict(single, PATH="/usr/bin:/bin", HOME=home, TMPDIR=home, MPLCONFIGDIR=home,
-                MPLBACKEND="Agg", LANG="C.UTF-8", PYTHONHASHSEED="0")
+def deadline_seconds(limit):
+    """How long the supervisor may take to answer a run whose limit is `limit` seconds of charged time."""
+    return limit * DEADLINE_FACTOR + GRACE_SECONDS
+
+
+def _credentials_pid(ancillary):
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS and len(data) >= 12:
+            return struct.unpack("iii", data[:12])[0]
+    return None
 
 
 class Supervisor:
-    """One submission's supervisor process and everything around it (sandbox, cgroup, scratch folder)."""
+    """One submission's supervisor, its socket and its control group."""
 
-    def __init__(self, python, fork, memory_bytes, processes, scratch_bytes, contained, scratch_root=None):
-        self.owner = os.getpid()
+    def __init__(self, zygote, fork, memory_bytes, processes):
+        self.owner, self.buffer, self.pidfd, self.socket = os.getpid(), b"", None, None
         self.cgroup = Cgroup.create(memory_bytes + 2 ** 26, processes)  # the supervisor's own 64 MiB on top
-        self.scratch = None
-        if contained:
-            root, results = bubblewrap.SCRATCH, bubblewrap.RESULTS
-            argv = bubblewrap.command(python, CHILD, PACKAGE, scratch_bytes)
-        else:
-            self.scratch = tempfile.mkdtemp(prefix="gradlab-sandbox-", dir=scratch_root)
-            root, results = os.path.join(self.scratch, "runs"), os.path.join(self.scratch, "results")
-            os.mkdir(root)
-            os.mkdir(results)
-            argv = []
-        argv += [python, "-I", CHILD, "--supervise", root, results, "fork" if fork else "exec"]
-        try:
-            self.process = subprocess.Popen(argv, cwd=self.scratch or "/", env=child_environment(root),
-                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                            stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True,
-                                            preexec_fn=self.cgroup.join if self.cgroup else None)
-        except (OSError, subprocess.SubprocessError) as error:
-            self._release()
-            raise SupervisorGone(f"the sandbox did not start: {error}") from None
-        self.buffer = b""
         _LIVE.add(self)
-        if self._line(START_SECONDS) != b'{"ready": true}':
+        try:
+            self.socket = zygote.spawn({"mode": "fork" if fork else "exec"})
+        except zygotes.ZygoteGone as error:
+            self.close()
+            raise SupervisorGone(str(error)) from None
+        pid = self._ready()
+        try:
+            self.pidfd = os.pidfd_open(pid)
+            if self.cgroup is not None:
+                self.cgroup.add(pid)
+        except OSError as error:
+            self.close()
+            raise SupervisorGone(f"the sandbox did not start: {error}") from None
+
+    def _ready(self):
+        """The supervisor's pid, from its first message."""
+        if not select.select([self.socket], [], [], START_SECONDS)[0]:
             self.close()
             raise SupervisorGone("the sandbox did not start")
+        data, ancillary, _, _ = self.socket.recvmsg(_HEADER_BYTES, socket.CMSG_SPACE(12))
+        self.buffer = data
+        pid = _credentials_pid(ancillary)
+        if pid is None or self._line(START_SECONDS) != b'{"ready": true}':
+            self.close()
+            raise SupervisorGone("the sandbox did not start")
+        return pid
 
     @property
     def protections(self):
         return [self.cgroup.description] if self.cgroup else []
 
-    def run(self, job, inputs, calls, wall_seconds):
+    def run(self, job, inputs, calls, limit, scratch_bytes):
         """Send one job; return the Reply. Raises SupervisorGone (after closing) when no valid reply came."""
-        header = {"wall": wall_seconds, "calls": calls, "job": len(job), "inputs": len(inputs)}
+        deadline = deadline_seconds(limit)
+        header = {"limit": limit, "deadline": deadline, "calls": calls, "scratch": scratch_bytes,
+                  "results": bubblewrap.RESULTS_BYTES, "job": len(job), "inputs": len(inputs)}
         try:
-            self.process.stdin.write(json.dumps(header).encode() + b"\n" + job + inputs)
-            self.process.stdin.flush()
+            self.socket.sendall(json.dumps(header).encode() + b"\n" + job + inputs)
         except OSError:
             self.close()
             raise SupervisorGone("the sandbox stopped") from None
-        deadline = time.monotonic() + wall_seconds + GRACE_SECONDS
+        deadline = time.monotonic() + deadline + GRACE_SECONDS
         try:
             reply = json.loads(self._line(deadline - time.monotonic()))
+            if "unstarted" in reply:
+                self.close()
+                raise SupervisorGone(f"the sandbox could not start the run ({str(reply['unstarted'])[:300]})")
             names = [(str(name), int(size)) for name, size in reply["files"]]
             status = reply["status"]
             if sum(size for _, size in names) > untrusted.TOTAL_BYTES or any(size < 0 for _, size in names) or not (
@@ -110,10 +124,13 @@ class Supervisor:
 
     def _fill(self, deadline):
         left = deadline - time.monotonic()
-        if left <= 0 or not select.select([self.process.stdout], [], [], left)[0]:
+        if left <= 0 or not select.select([self.socket], [], [], left)[0]:
             self.close()
             raise SupervisorGone("the sandbox did not answer in time")
-        chunk = os.read(self.process.stdout.fileno(), 1 << 20)
+        try:
+            chunk = self.socket.recv(1 << 20)
+        except OSError:
+            chunk = b""
         if not chunk:
             self.close()
             raise SupervisorGone("the sandbox stopped")
@@ -136,38 +153,30 @@ class Supervisor:
         return data
 
     def close(self):
-        """End the supervisor and every process of the submission; remove its scratch folder and cgroup."""
+        """End the supervisor and every process of the submission; remove its control group."""
         if self.owner != os.getpid():
             return  # a copy inherited through fork: the sandbox is its parent's to end
         _LIVE.discard(self)
-        process = getattr(self, "process", None)
-        if process is not None:
-            for stream in (process.stdin, process.stdout):
-                try:
-                    stream.close()
-                except OSError:
-                    pass
+        if self.socket is not None:
+            self.socket.close()  # the supervisor ends at the end of its input
+            self.socket = None
+        if self.pidfd is not None:
             try:
-                os.killpg(process.pid, signal.SIGKILL)  # bwrap, or the supervisor: its children die with it
-            except (ProcessLookupError, PermissionError):
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)  # and its runs with it (death signals)
+            except OSError:
                 pass
-            process.wait()
-        self._release()
-
-    def _release(self):
+            os.close(self.pidfd)
+            self.pidfd = None
         if self.cgroup is not None:
-            self.cgroup.remove()  # whatever escaped the process group (a double fork, setsid)
+            self.cgroup.remove()  # whatever is left of the submission, however it was started
             self.cgroup = None
-        if self.scratch is not None:
-            untrusted.remove_tree(self.scratch)
-            self.scratch = None
 
 
 _LIVE = weakref.WeakSet()
 
 
-@atexit.register
-def close_servers():
-    """End this process's sandboxes (a forked process leaves its parent's alone)."""
+@atexit.register  # after the zygotes' handler, so it runs before it
+def close_all():
+    """End this process's supervisors (a forked process leaves its parent's alone)."""
     for supervisor in list(_LIVE):
         supervisor.close()

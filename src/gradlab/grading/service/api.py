@@ -92,6 +92,11 @@ class Submissions(Handler):
                 raise self.service.rate_refusal(too_many)
         except Refused as refused:
             self.refusal = refused
+        except web.HTTPError as error:
+            # The hub's xsrf check: refused, like the rest, once the body is read. Raised from here, Tornado would
+            # answer before reading the body and then close the connection, which the hub's proxy may already be
+            # reusing for the learner's next request: that one would come back "503 socket hang up".
+            self.refusal = Refused(error.status_code, error.log_message or error.reason or "refused")
         except ValueError:  # a Content-Length that is not a number
             self.refusal = Refused(400, "the Content-Length header is not a number")
         # Keep at most the limit (data_received), read and drop up to DRAIN times it, then stop reading (Tornado

@@ -15,7 +15,8 @@ import cells
 # Bound at import, before any student code runs, so that a cell that rebinds builtins or numpy's functions
 # changes only what the student's own code sees.
 isinstance, type, len, str, dict, list, tuple, float = isinstance, type, len, str, dict, list, tuple, float
-callable, sorted, open, getattr, range, zip, int, bool = callable, sorted, open, getattr, range, zip, int, bool
+callable, sorted, open, getattr, range, zip, int, bool, set = (callable, sorted, open, getattr, range, zip, int, bool,
+                                                             set)
 _array, _savez, _iscomplexobj, _issubdtype = np.array, np.savez, np.iscomplexobj, np.issubdtype
 _ndarray, _generic, _bool_, _integer, _floating = np.ndarray, np.generic, np.bool_, np.integer, np.floating
 _dumps, _replace = json.dumps, os.replace
@@ -48,11 +49,30 @@ def given_functions(sources):
     return {name: namespace[name] for name in sources}
 
 
+_ABSENT = object()
+
+
 def inject(function, names):
-    """Make the student's function see the given functions it calls by name."""
+    """Make the student's function see the given functions it calls by name. Returns how to undo it: the calls of a
+    run share the cells' namespace, and a function given to one call (a buggy backward pass for a checker) must not
+    take the place of the student's own in the next call."""
     space = getattr(function, "__globals__", None)
-    if isinstance(space, dict):
-        space.update(names)
+    if not isinstance(space, dict) or not names:
+        return None
+    before = {name: space.get(name, _ABSENT) for name in names}
+    space.update(names)
+    return space, before
+
+
+def uninject(undo):
+    if undo is None:
+        return
+    space, before = undo
+    for name, value in before.items():
+        if value is _ABSENT:
+            space.pop(name, None)
+        else:
+            space[name] = value
 
 
 class Packer:
@@ -132,27 +152,30 @@ def write_record(out, name, record):
 
 def run_calls(calls, namespace, arrays, seconds, out):
     """Make each call; write out/case-K.json (and .npz) after each one."""
-    timed_out = False
+    timed_out = set()
     for k, call in enumerate(calls):
         function = namespace.get(call["function"])
-        if not callable(function) or timed_out:
-            # After one call ran out of time the others are not tried: one endless loop costs one budget.
-            status = "skipped" if timed_out else "missing"
+        if not callable(function) or call["function"] in timed_out:
+            # After a call ran out of time the function's other calls are not tried: one endless loop costs one
+            # budget. Other functions' calls still are.
+            status = "skipped" if call["function"] in timed_out else "missing"
             _write(out, f"case-{k}", {"status": status, "type": type(function).__name__[:80]})
             continue
-        packer = Packer()
+        packer, undo = Packer(), None
         try:
             with cells.time_budget(seconds):
-                inject(function, given_functions(call["inject"]))
+                undo = inject(function, given_functions(call["inject"]))
                 args = [decode(tree, arrays) for tree in call["args"]]
                 kwargs = {name: decode(tree, arrays) for name, tree in call["kwargs"]}
                 returned = packer.pack(function(*args, **kwargs))
             record = {"status": "returned", "returned": returned}
         except cells.TimeBudgetExceeded:
-            record, timed_out = {"status": "timeout"}, True
+            record = {"status": "timeout"}
+            timed_out.add(call["function"])
         except BaseException as error:  # noqa: B036  (sys.exit, MemoryError, KeyboardInterrupt alike)
             name, message = cells.describe_error(error)
             record = {"status": "raised", "error": name, "message": message}
+        uninject(undo)
         _write(out, f"case-{k}", record, packer.saved)
 
 

@@ -1,12 +1,12 @@
 """Running a submission's cells in the child, one after another, in one namespace, as a kernel would.
 
 A cell that raises, or runs past its time budget, is recorded and skipped; the next cell still runs, as nbgrader does
-with allow_errors. The record holds the error's type and message and, as numbers only, where in the job's cells its
-traceback ran (cell, line, function): the grader shows those lines from the sources it sent, never text the child
-made up. Magics arrive already rewritten to get_ipython() calls (by the grader, with IPython's own
-transformer); here they do nothing, since no kernel exists to act on them. What a cell prints is kept, within
-bounds, when the job asks for it; a test cell's output, error and last value are always kept, since nbgrader scores
-a test cell by them.
+with allow_errors. Budgets are charged time (charged.py): computing and sleeping count, waiting for a core does
+not. The record holds the error's type and message and, as numbers only, where in the job's cells its traceback ran
+(cell, line, function): the grader shows those lines from the sources it sent, never text the child made up. Magics
+arrive already rewritten to get_ipython() calls (by the grader, with IPython's own transformer); here they do
+nothing, since no kernel exists to act on them. What a cell prints is kept, within bounds, when the job asks for it;
+a test cell's output, error and last value are always kept, since nbgrader scores a test cell by them.
 """
 import ast
 import contextlib
@@ -27,10 +27,22 @@ class TimeBudgetExceeded(BaseException):
     student's `except Exception:` does not swallow it)."""
 
 
+CLOCK = None  # this process's ChargedClock, set before any student code runs (None: wall-clock time)
+
+
 @contextlib.contextmanager
 def time_budget(seconds):
-    """Interrupt pure-Python code that runs longer than `seconds` of wall-clock time."""
+    """Interrupt pure-Python code that runs longer than `seconds` of charged time (wall-clock time where CLOCK is
+    None). The alarm is wall-clock; when it rings early because the process waited for a core, it is set again
+    for what is left."""
+    clock = CLOCK
+    started = clock.now() if clock is not None else None
+
     def expire(signum, frame):
+        left = seconds - (clock.now() - started) if clock is not None else 0.0
+        if left > 0.001:
+            signal.setitimer(signal.ITIMER_REAL, left)
+            return
         raise TimeBudgetExceeded()
 
     previous = signal.signal(signal.SIGALRM, expire)

@@ -1,8 +1,10 @@
 """What the child does to itself before the first line of student code: resource limits, no privileges, and
-a filesystem view of the Python installation (read-only) and its scratch directory (read-write) only.
+a filesystem view of the Python installation (read-only) and its run's folders (read-write) only.
 
-Every step is best effort where the OS lacks it (no Landlock, no prctl), and the list of what was applied is
-reported back to the grader, which logs it.
+The read-only view is the same for every child, and listing a Python installation takes time, so it is made once,
+as a Landlock ruleset (`read_layer`) that the zygote builds and every forked child enforces; each child then adds
+the folders it may write. Every step is best effort where the OS lacks it (no Landlock, no prctl), and the list
+of what was applied is reported back to the grader, which logs it.
 """
 import ctypes
 import os
@@ -15,6 +17,7 @@ import references
 
 _PR_SET_PDEATHSIG = 1
 _PR_CAPBSET_DROP = 24
+_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 _LAST_CAPABILITY = 63
 _CAPABILITY_VERSION_3 = 0x20080522
 
@@ -45,23 +48,29 @@ def set_limits(memory_bytes, cpu_seconds, file_bytes, open_files):
     return applied
 
 
+class _CapabilityHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapabilityData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
 def drop_capabilities():
-    """As root, give up every capability (and the right to regain them): root without capabilities is just an
-    owner of files, which Landlock then keeps away from. Returns True if anything was dropped."""
-    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+    """Give up every capability and the right to regain them: root without capabilities is just an owner of files,
+    which Landlock then keeps away from, and a run's own user namespace gives capabilities that graded code must
+    not keep. Returns True if the process has none left."""
+    if not sys.platform.startswith("linux"):
         return False
-    libc = ctypes.CDLL(None, use_errno=True)
+    libc = landlock.libc()
     for capability in range(_LAST_CAPABILITY + 1):
         libc.prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0)  # EINVAL past the kernel's last capability: fine
-
-    class Header(ctypes.Structure):
-        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-    class Data(ctypes.Structure):
-        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
-
-    empty = (Data * 2)()
-    return libc.capset(ctypes.byref(Header(_CAPABILITY_VERSION_3, 0)), empty) == 0
+    libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    header, left = _CapabilityHeader(_CAPABILITY_VERSION_3, 0), (_CapabilityData * 2)()
+    libc.capset(ctypes.byref(header), (_CapabilityData * 2)())
+    if libc.capget(ctypes.byref(header), left) != 0:
+        return False
+    return not any(d.effective or d.permitted or d.inheritable for d in left)
 
 
 def python_paths():
@@ -79,7 +88,7 @@ def die_with_parent():
     """If the grader that started this child dies, the child is killed too, whatever signals it ignores."""
     if not sys.platform.startswith("linux"):
         return False
-    return ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, 9, 0, 0, 0) == 0  # 9: SIGKILL
+    return landlock.libc().prctl(_PR_SET_PDEATHSIG, 9, 0, 0, 0) == 0  # 9: SIGKILL
 
 
 def first_to_go():
@@ -93,8 +102,20 @@ def first_to_go():
         return False
 
 
-def confine(writable, memory_bytes, cpu_seconds, file_bytes, open_files=256):
-    """Apply everything; return the names of the protections in force. `writable`: the folders it may write."""
+def read_layer(readable_folders=()):
+    """The Landlock ruleset for reading: the Python installation but gradlab's references (references.py), the
+    system's libraries, /dev/null, and `readable_folders` (where runs' folders will be). None without Landlock."""
+    child = os.path.dirname(os.path.abspath(__file__))
+    readable, listed = references.readable_paths(python_paths(), references.package_directory(), child)
+    try:
+        return landlock.read_layer(readable + list(SYSTEM_READ_ONLY) + [os.devnull, *readable_folders], listed)
+    except OSError:
+        return None
+
+
+def confine(writable, memory_bytes, cpu_seconds, file_bytes, reading=None, open_files=256):
+    """Apply everything; return the names of the protections in force. `writable`: the folders it may write;
+    `reading`: the descriptor of a `read_layer` made beforehand (made here when None), closed here."""
     applied = set_limits(memory_bytes, cpu_seconds, file_bytes, open_files)
     if die_with_parent():
         applied.append("dies with the grader")
@@ -102,12 +123,15 @@ def confine(writable, memory_bytes, cpu_seconds, file_bytes, open_files=256):
         applied.append("killed first when memory runs out")
     if drop_capabilities():
         applied.append("no capabilities")
-    child = os.path.dirname(os.path.abspath(__file__))
-    readable, listed = references.readable_paths(python_paths(), references.package_directory(), child)
-    try:
-        abi = landlock.restrict(readable + list(SYSTEM_READ_ONLY), [*writable, os.devnull], listed)
-    except OSError:
-        abi = 0
+    if reading is None:
+        reading = read_layer(writable)
+    abi = 0
+    if reading is not None:
+        try:
+            landlock.enforce(reading)
+            abi = landlock.enforce(landlock.write_layer([*writable, os.devnull]))
+        except OSError:
+            abi = 0
     if abi:
         applied.append(f"landlock abi {abi}")
     return applied

@@ -12,6 +12,7 @@ import os
 import sys
 
 REFUSED = ("gradlab.course", "gradlab.models", "gradlab.bugs", "gradlab.grading")
+_PREFIXES = tuple(name + "." for name in REFUSED)
 _REFERENCE_FILES = ("course", "models", "bugs")  # module names in gradlab/ (their .py and cached .pyc)
 
 
@@ -39,8 +40,11 @@ class RefuseReferences:
 def refuse_imports():
     """Put the hook in place and forget any reference module already imported; returns a protection's name."""
     sys.meta_path.insert(0, RefuseReferences)
-    for name in [m for m in sys.modules if any(m == r or m.startswith(r + ".") for r in REFUSED)]:
+    for name in [m for m in sys.modules if m in REFUSED or m.startswith(_PREFIXES)]:
         del sys.modules[name]
+        parent, _, child = name.rpartition(".")
+        if parent in sys.modules and getattr(sys.modules[parent], child, None) is not None:
+            delattr(sys.modules[parent], child)  # imported before (gradlab preloaded): `gradlab.course` goes too
     return "no imports of gradlab's references"
 
 

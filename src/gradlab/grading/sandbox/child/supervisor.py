@@ -1,172 +1,36 @@
-"""The supervisor of one submission's children: `python -I <child directory> --supervise ROOT RESULTS fork|exec`.
+"""The supervisor of one submission's runs: forked from the zygote (zygote.py) for each submission, inside bubblewrap
+where it works, in the submission's control group. No student code ever runs in it.
 
-One per submission, started by the grader (launch.py), inside bubblewrap where it works. No student code ever
-runs in it. For each job the grader sends, it makes a fresh run folder under ROOT, starts a child there (forked
-from this interpreter, which has numpy imported: a few ms instead of 0.2 s; or, with `exec`, a new interpreter)
-with a results folder under RESULTS (another file system in bubblewrap, so that files a submission writes in
-its run folder cannot take the room its results need), waits for it at most the job's wall time, then kills
-every process the child left, reads the result files with the care untrusted.py takes, sends them back and
-removes both folders.
+For each job the grader sends, it makes a run folder and a results folder and forks the run's starter, which enters
+namespaces of the run's own (isolation.py: user, mount, IPC, network, UTS, PID; a new session keyring), puts a tmpfs
+of the run's own on each folder, writes the job there, and forks the run's monitor (monitor.py), pid 1 of the new
+PID namespace, which starts the child, waits for it, kills whatever the run left and reports the results. The
+supervisor relays them to the grader and removes both folders. So nothing a run leaves (processes, SysV objects,
+keys, files, sockets) is there for the next one: each run starts from the zygote's pristine state.
 
-Every process a child starts stays a descendant of the supervisor, even after a double fork and setsid: the
-supervisor is a child subreaper, so orphans are handed to it, and it kills them generation by generation until
-it has no child left. So nothing a run started survives it, and the next run starts from a clean slate.
+The supervisor holds the job of the run it is serving, so the grader never sends it a job without hidden inputs
+after one with them (box.py): a child forked from it could read what its memory still holds.
 
-Protocol on stdin/stdout. The supervisor first writes one JSON line {"ready": true}. Then, per job, the grader
-writes a JSON line {"wall": SECONDS, "calls": N, "job": BYTES, "inputs": BYTES} followed by job.json and
-inputs.npz; the supervisor answers with a JSON line {"status": WAITSTATUS or null, "timed_out": BOOL,
-"broken": WHY or "", "files": [[NAME, BYTES], ...]} followed by the files' bytes ("broken": a result
-file was not a regular file or was too long, and no file is sent). It stops at the end of its input.
+Protocol on its socket. The supervisor first writes one JSON line {"ready": true} (the grader reads its pid from the
+socket's credentials, and puts it in the submission's control group before sending anything). Then, per job, the
+grader writes a JSON line {"limit": SECONDS, "deadline": SECONDS, "calls": N, "scratch": BYTES, "results": BYTES,
+"job": BYTES, "inputs": BYTES} followed by job.json and inputs.npz; the supervisor answers with the monitor's report
+(monitor.py: a JSON line, then the result files' bytes), {"unstarted": WHY} if the run's namespaces or folders could
+not be made (the grader's fault: no run of the submission's code began), or {"status": null, "timed_out": true,
+"broken": "", "files": []} if no report came by the deadline. It stops at the end of its input.
 """
-import ctypes
 import json
 import os
-import random
 import select
-import signal
-import sys
 import tempfile
 import time
 
+import isolation
+import monitor
 import untrusted
 
 _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 4, 36
-CHILD = os.path.dirname(os.path.abspath(__file__))
-
-
-def result_names(calls):
-    return ["start.json", "at.json", "cells.json", "done.json"] + [f"case-{k}.{kind}" for k in range(calls)
-                                                        for kind in ("json", "npz")]
-
-
-def _prctl(option, value):
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        return False
-
-
-def _forked_child(run_dir, out_dir, run):
-    """In the forked child: a session of its own, output to /dev/null, fresh random state; then the job."""
-    os.setsid()
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    os.environ.update(HOME=run_dir, TMPDIR=run_dir, MPLCONFIGDIR=run_dir)
-    tempfile.tempdir = None
-    random.seed()
-    numpy = sys.modules.get("numpy")
-    if numpy is not None:
-        numpy.random.seed()
-    run(run_dir, out_dir)
-
-
-def start_child(run_dir, out_dir, run):
-    """Start the child on `run_dir`: forked (when `run` is given) or as a new interpreter. Returns its pid."""
-    if run is None:
-        null = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
-        env = dict(os.environ, HOME=run_dir, TMPDIR=run_dir, MPLCONFIGDIR=run_dir)
-        return os.posix_spawn(sys.executable, [sys.executable, "-I", CHILD, run_dir, out_dir], env,
-                              file_actions=null, setsid=True)
-    pid = os.fork()
-    if pid == 0:
-        code = 0
-        try:
-            _forked_child(run_dir, out_dir, run)
-        except BaseException:  # noqa: B036  (the grader sees a non-zero exit and reads what was written)
-            code = 70
-        os._exit(code)
-    return pid
-
-
-def wait_for(pid, seconds):
-    """(wait status, timed out): the child's end, or SIGKILL to its process group after `seconds`."""
-    deadline = time.monotonic() + seconds
-    try:
-        handle = os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        handle = None
-    try:
-        while True:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                return status, False
-            left = deadline - time.monotonic()
-            if left <= 0:
-                for kill in (os.killpg, os.kill):
-                    try:
-                        kill(pid, signal.SIGKILL)
-                    except OSError:
-                        pass
-                return os.waitpid(pid, 0)[1], True
-            if handle is not None:
-                select.select([handle], [], [], left)
-            else:
-                time.sleep(min(left, 0.01))
-    finally:
-        if handle is not None:
-            os.close(handle)
-
-
-def children():
-    """The pids of this process's children (living or not yet reaped), from /proc."""
-    me, found = os.getpid(), []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as handle:
-                fields = handle.read().rsplit(b")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if len(fields) > 1 and int(fields[1]) == me:
-            found.append(int(name))
-    return found
-
-
-def sweep():
-    """Kill every descendant: orphans come to this subreaper, so each round kills one more generation."""
-    for _ in range(10000):
-        left = children()
-        if not left:
-            return
-        for pid in left:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        for pid in left:
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
-
-
-def collect(results_dir, calls):
-    """([(name, bytes)] of the result files in results_dir/out, each checked and bounded; what broke the
-    protocol, or "" when nothing did). A result file that is not a regular file, or too long, breaks it."""
-    found, total = [], 0
-    try:
-        top = untrusted.open_directory(results_dir)
-    except OSError:
-        return found, "the results folder was replaced"
-    try:
-        out = untrusted.open_directory("out", dir_fd=top)
-    except OSError:
-        os.close(top)
-        return found, "the results folder was replaced or removed"
-    try:
-        for name in result_names(calls):
-            data = untrusted.read_regular(out, name, min(untrusted.FILE_BYTES, untrusted.TOTAL_BYTES - total))
-            if data is not None:
-                found.append((name, data))
-                total += len(data)
-    except untrusted.NotAResult as error:
-        return [], str(error)
-    finally:
-        os.close(out)
-        os.close(top)
-    return found, ""
+_HEADER_BYTES = 1 << 16
 
 
 def _exactly(stream, count):
@@ -176,40 +40,108 @@ def _exactly(stream, count):
     return data
 
 
-def serve(root, results_root, run):
-    """Answer jobs until the grader closes stdin. `run(run_dir, out_dir)`: the job in a forked child; None:
-    a new interpreter each time."""
-    _prctl(_PR_SET_CHILD_SUBREAPER, 1)
-    _prctl(_PR_SET_DUMPABLE, 0)  # no child may ptrace this process or read its memory through /proc
-    requests, replies = sys.stdin.buffer, sys.stdout.buffer
-    replies.write(b'{"ready": true}\n')
-    replies.flush()
+def _start_run(run_dir, out_dir, request, job, inputs, report_fd, reading, run):
+    """In the run's starter: namespaces and folders of the run's own, the job written, the monitor forked."""
+    isolation.die_with_parent()
+    isolation.close_descriptors([report_fd] + ([reading] if reading is not None else []))
+    try:
+        made = isolation.enter()
+        if made:  # the folders' tmpfs mounts exist in the run's mount namespace only, and end with it
+            isolation.mount_tmpfs(run_dir, request["scratch"])
+            isolation.mount_tmpfs(out_dir, request["results"])
+        for name, data in (("job.json", job), ("inputs.npz", inputs)):
+            with open(os.path.join(run_dir, name), "wb") as handle:
+                handle.write(data)
+    except OSError as error:  # the grader's fault, not the submission's: said as such, not as a run that timed out
+        os.write(report_fd, json.dumps({"unstarted": f"{type(error).__name__}: {error}"[:300]}).encode() + b"\n")
+        raise
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            isolation.die_with_parent()
+            monitor.monitor(run_dir, out_dir, request, report_fd, reading, run, made)
+        except BaseException:  # noqa: B036  (the supervisor sees no report and says the run gave nothing)
+            code = 70
+        os._exit(code)
+    os.close(report_fd)
+    os.waitpid(pid, 0)
+
+
+def _read_report(fd, deadline, calls):
+    """(the monitor's report: header line and files' bytes; whether the run had a PID namespace of its own), or
+    (None, False) if it broke the protocol or the deadline."""
+    data = b""
+    limit = _HEADER_BYTES + untrusted.TOTAL_BYTES + 1
+    while len(data) < limit:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            return None, False
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            break
+        data += chunk
+    line, _, rest = data.partition(b"\n")
+    try:
+        header = json.loads(line)
+        if set(header) == {"unstarted"}:
+            return json.dumps({"unstarted": str(header["unstarted"])[:300]}).encode() + b"\n", False
+        sizes = [int(size) for _, size in header["files"]]
+        names = [str(name) for name, _ in header["files"]]
+    except (ValueError, KeyError, TypeError):
+        return None, False
+    if sum(sizes) != len(rest) or not set(names) <= set(monitor.result_names(calls)) or min(sizes, default=0) < 0:
+        return None, False
+    return data, header.get("alone") is True
+
+
+def one_run(request, job, inputs, roots, reading, run):
+    """Serve one job: the reply's bytes for the grader."""
+    run_dir = tempfile.mkdtemp(prefix="run-", dir=roots[0])
+    out_dir = tempfile.mkdtemp(prefix="out-", dir=roots[1])
+    report_read, report_write = os.pipe()
+    reply, alone = None, False
+    try:
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                _start_run(run_dir, out_dir, request, job, inputs, report_write, reading, run)
+            except BaseException:  # noqa: B036
+                code = 70
+            os._exit(code)
+        os.close(report_write)
+        deadline = time.monotonic() + float(request["deadline"])
+        reply, alone = _read_report(report_read, deadline, int(request["calls"]))
+        if reply is None:
+            os.kill(pid, 9)  # the starter, and with it (death signals) the monitor and the run's namespaces
+        os.waitpid(pid, 0)
+    finally:
+        os.close(report_read)
+        if not alone:
+            monitor.end_everything()  # this subreaper's orphans, where the run had no PID namespace of its own
+        untrusted.remove_tree(run_dir)
+        untrusted.remove_tree(out_dir)
+    if reply is None:
+        return json.dumps({"status": None, "timed_out": True, "broken": "", "files": []}).encode() + b"\n"
+    return reply
+
+
+def serve(sock, request, reading, run):
+    """Answer jobs on `sock` until the grader closes it. `run(run_dir, out_dir, pid_fd, reading, isolated)`: the job
+    in a forked child (used when the request says "fork"; otherwise a new interpreter for each run). `request`: the
+    zygote's request, with where the folders go."""
+    isolation.die_with_parent()
+    isolation.prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    isolation.prctl(_PR_SET_DUMPABLE, 0)  # no child may ptrace this process or read its memory through /proc
+    roots = (request["scratch_root"], request["results_root"])
+    run = run if request.get("mode") == "fork" else None
+    sock.sendall(b'{"ready": true}\n')
+    stream = sock.makefile("rb")
     while True:
-        line = requests.readline(1 << 16)
+        line = stream.readline(_HEADER_BYTES)
         if not line:
             return
-        request = json.loads(line)
-        job, inputs = _exactly(requests, request["job"]), _exactly(requests, request["inputs"])
-        run_dir = tempfile.mkdtemp(prefix="run-", dir=root)
-        results_dir = tempfile.mkdtemp(prefix="run-", dir=results_root)
-        status, timed_out = None, False
-        try:
-            for name, data in (("job.json", job), ("inputs.npz", inputs)):
-                with open(os.path.join(run_dir, name), "wb") as handle:
-                    handle.write(data)
-            os.mkdir(os.path.join(results_dir, "out"))
-            pid = start_child(run_dir, os.path.join(results_dir, "out"), run)
-            status, timed_out = wait_for(pid, float(request["wall"]))
-        except OSError:
-            pass  # no room left to write the job, or no process to start: the run gives nothing
-        finally:
-            sweep()
-        files, broken = collect(results_dir, int(request["calls"]))
-        untrusted.remove_tree(run_dir)
-        untrusted.remove_tree(results_dir)
-        header = {"status": status, "timed_out": timed_out, "broken": broken,
-                  "files": [[name, len(data)] for name, data in files]}
-        replies.write(json.dumps(header).encode() + b"\n")
-        for _, data in files:
-            replies.write(data)
-        replies.flush()
+        header = json.loads(line)
+        job, inputs = _exactly(stream, header["job"]), _exactly(stream, header["inputs"])
+        sock.sendall(one_run(header, job, inputs, roots, reading, run))
