@@ -1,8 +1,9 @@
 """What the test modules share: the groups of tests that protect or show, skippable outside CI only
-(groups.py, whose hooks are imported here), the coherence check every report the suite builds goes through
-(tests/coherence.py), a PostgreSQL server of the tests' own (postgres_server.py), and the
-course as nbgrader makes it (generated, then each assignment's sample class autograded by `nbgrader autograde`:
-the oracle the grading command's results are compared with), each made once per session."""
+(groups.py, whose hooks are imported here), Hypothesis's profile chosen by the same test of CI (ci_mode.py), the
+coherence check every report the suite builds goes through (tests/coherence.py), a PostgreSQL server of the tests'
+own (postgres_server.py), and the course as nbgrader makes it (generated, then each assignment's sample class
+autograded by `nbgrader autograde`: the oracle the grading command's results are compared with), each made once per
+session."""
 import functools
 import shutil
 import sys
@@ -14,9 +15,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gradlab.check  # noqa: E402
 from coherence import assert_coherent  # noqa: E402
-from groups import (pytest_collection_modifyitems, pytest_configure, pytest_runtest_makereport,  # noqa: E402,F401
-                    pytest_runtest_setup, pytest_sessionfinish, pytest_terminal_summary)
+from ci_mode import load_hypothesis_profile  # noqa: E402
+from groups import pytest_configure as configure_groups  # noqa: E402
+from groups import (pytest_collection_modifyitems, pytest_runtest_makereport, pytest_runtest_setup,  # noqa: E402,F401
+                    pytest_sessionfinish, pytest_terminal_summary)
 from postgres_server import PostgresServer  # noqa: E402
+
+
+def pytest_configure(config):
+    configure_groups(config)
+    load_hypothesis_profile(config)  # by the same test of CI as the groups'
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -11,21 +11,17 @@ whole suite.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 import probes
+from ci_mode import in_ci
 
 GROUPS = tuple(probes.PROBES)  # browser, bubblewrap, cgroups, landlock, postgresql
 TESTS = Path(__file__).resolve().parent
 _TALLY = pytest.StashKey[dict]()
 _VERDICT = pytest.StashKey[list]()
-
-
-def in_ci():
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def groups_of(item):

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from ci_mode import in_ci
+
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 BWRAP_SHARED = ["bwrap", "--dev-bind", "/", "/"]  # the same machine, with one thing changed in the session's view
@@ -20,8 +22,8 @@ BWRAP_SHARED = ["bwrap", "--dev-bind", "/", "/"]  # the same machine, with one t
 def session(tests, env=None, wrap=(), ci=True, pass_fds=(), cwd=REPO):
     """A pytest session of `tests` in a process of its own (`wrap`: what starts it, e.g. bwrap with a fault)."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
-    environment.update(env or {})
     environment["CI"] = "1" if ci else ""
+    environment.update(env or {})  # which may set CI itself
     argv = [*wrap, sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs", *tests]
     return subprocess.run(argv, cwd=cwd, env=environment, capture_output=True, text=True, timeout=1200,
                           pass_fds=pass_fds)
@@ -191,19 +193,25 @@ def test_ci_run_sets_ci_itself_whatever_the_runner_sets(tmp_path):
 
 
 def test_hypothesis_draws_the_same_examples_in_ci_and_keeps_no_database():
-    """With CI set (.ci/run sets it) Hypothesis loads its own "ci" profile: examples derived from each test (the same
-    on every run), no example database, no deadline; nothing here may load another. Outside CI, its defaults."""
+    """In CI as the groups count it (ci_mode.in_ci: .ci/run sets CI=1) Hypothesis has its own "ci" profile: examples
+    derived from each test (the same on every run), no example database, no deadline. Elsewhere, even with CI=0 or an
+    empty CI, which Hypothesis alone would take for CI, its defaults."""
     from hypothesis import settings
 
     current = settings.default
-    if "CI" in os.environ:  # as Hypothesis reads it (any value)
+    print(f"hypothesis profile: {settings.get_current_profile_name()}")  # for the sessions below
+    if in_ci():
         assert settings.get_current_profile_name() == "ci"
         assert current.derandomize and current.database is None and current.deadline is None
     else:
+        assert settings.get_current_profile_name() == "default"
         assert not current.derandomize and current.database is not None
 
 
-def test_in_ci_hypothesis_is_seeded():
-    done = session([f"{Path(__file__).relative_to(REPO)}::test_hypothesis_draws_the_same_examples_in_ci_and_keeps_no_"
-                    "database"])
+@pytest.mark.parametrize("ci, profile", [("1", "ci"), ("true", "ci"), ("0", "default"), ("", "default"),
+                                         ("false", "default")])
+def test_hypothesis_counts_as_ci_what_the_groups_count(ci, profile):
+    child = "test_hypothesis_draws_the_same_examples_in_ci_and_keeps_no_database"
+    done = session(["-s", f"{Path(__file__).relative_to(REPO)}::{child}"], {"CI": ci})
     assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout[-3000:]
+    assert f"hypothesis profile: {profile}\n" in done.stdout, done.stdout[-3000:]

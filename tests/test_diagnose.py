@@ -72,12 +72,9 @@ def test_no_false_alarms_at_init_and_after_training(activation, layer_dims, lamb
     pair = gradlab.check_at_init_and_after_training(layer_dims, activation=activation, lambd=lambd, steps=100,
                                                     m=16, seed=3, init="xavier" if activation != "relu" else "he")
     assert pair.costs[-1] < pair.costs[0]
-    for report in (pair.at_init, pair.after_training):
-        if report.passed:
-            assert report.diagnoses == [], kinds(report)
-        else:  # vanishing gradients (a deep sigmoid net): the only thing said is that it is round-off
-            assert kinds(report) == ["round-off"] and report.failing == []
-    # and the advice in that message works: a larger epsilon passes everywhere
+    for report in (pair.at_init, pair.after_training):  # even a deep sigmoid net, whose gradients vanish
+        assert report.passed and report.diagnoses == [], (report.verdict, kinds(report))
+    # and a larger epsilon passes everywhere too
     for parameters in (models.initialize_parameters(layer_dims, seed=3, init="xavier" if activation != "relu" else "he"),):
         X, Y = models.make_dataset(layer_dims[0], 16, seed=3)
         forward = lambda X, Y, p: models.forward(X, Y, p, activation=activation, lambd=lambd)  # noqa: E731

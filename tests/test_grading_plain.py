@@ -1,9 +1,13 @@
 """Ordinary nbgrader test cells in a gradlab course (no exercise declared for them): run in the sandbox after the
 cells before them and scored by nbgrader's own SaveAutoGrades, through `nbgrader autograde` as an instructor runs it.
 A hang, a crash or a warning costs the one cell; a partial score stays within the cell's points; what the
-student's cells printed is in the autograded notebook."""
+student's cells printed is in the autograded notebook; and each cell shows what the same cells show run in a Jupyter
+kernel (its streams, value and error), but for a value above the points and a warning's quoted line."""
+import re
+
 import nbformat
 import pytest
+from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from gradlab.grading.gradebook.scores import read_scores
@@ -107,3 +111,64 @@ def test_what_the_students_cells_printed_is_in_the_autograded_notebook(graded):
     _, autograded, _ = graded
     answer = next(cell for cell in autograded.cells if cell.metadata.get("nbgrader", {}).get("grade_id") == "answer")
     assert [(o.name, o.text) for o in answer.outputs] == [("stdout", "helpers defined\n")]
+
+
+# The cells a kernel can run to their end: spin() would hold it past any timeout and leave() would kill it.
+IN_A_KERNEL = ("answer", "test_add", "test_partial", "test_warns", "test_fails", "test_over", "test_after")
+# The sandbox's child compiles each cell as "<cell N>", a file linecache does not hold, so a warning names its line
+# but does not quote it as a kernel does (src/gradlab/grading/sandbox/child/cells.py).
+UNQUOTED = "a warning from the sandbox's child does not quote its source line"
+
+
+@pytest.fixture(scope="module")
+def in_a_kernel(graded):
+    """grade_id -> the outputs of the submitted cells when run top to bottom in a Jupyter kernel (nbclient), as in
+    the student's own notebook."""
+    _, autograded, _ = graded
+    cells = [new_code_cell(cell.source, metadata=cell.metadata) for cell in autograded.cells
+             if cell.cell_type == "code" and cell.metadata.nbgrader.grade_id in IN_A_KERNEL]
+    nb = new_notebook(cells=cells)
+    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True).execute()
+    return {cell.metadata.nbgrader.grade_id: cell.outputs for cell in nb.cells}
+
+
+def shown(outputs):
+    """What a cell shows, that nbgrader scores it by and the student reads: streams, values, errors (a traceback's
+    frames are the kernel's own; a warning's file is the kernel's temporary file or the child's "<cell N>")."""
+    found = []
+    for o in outputs:
+        if o.output_type == "stream":
+            found.append((o.name, re.sub(r"^(<cell \d+>|\S+\.py):(\d+): ", r"<cell>:\2: ", o.text, flags=re.M)))
+        elif o.output_type == "execute_result":
+            found.append(("value", o.data["text/plain"]))
+        elif o.output_type == "error":
+            found.append(("error", o.ename, o.evalue))
+    return found
+
+
+def graded_cell(autograded, grade_id):
+    return next(c for c in autograded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+@pytest.mark.parametrize("grade_id", [
+    "answer", "test_add", "test_partial", "test_fails", "test_after",
+    pytest.param("test_warns", marks=pytest.mark.xfail(strict=True, reason=UNQUOTED))])
+def test_a_cell_shows_what_it_shows_in_a_kernel(graded, in_a_kernel, grade_id):
+    _, autograded, _ = graded
+    assert shown(graded_cell(autograded, grade_id).outputs) == shown(in_a_kernel[grade_id])
+
+
+def test_a_warning_names_its_line_category_and_message_as_in_a_kernel(graded, in_a_kernel):
+    _, autograded, _ = graded
+    ((name, text),) = shown(graded_cell(autograded, "test_warns").outputs)
+    ((_, kernel),) = shown(in_a_kernel["test_warns"])
+    assert kernel == "<cell>:2: UserWarning: careful\n  warnings.warn('careful')\n"  # the line quoted: UNQUOTED
+    assert (name, text) == ("stderr", kernel.splitlines(keepends=True)[0])
+
+
+def test_a_value_above_the_points_shows_the_points_where_a_kernel_shows_the_value(graded, in_a_kernel):
+    """In a kernel add(5, 5) shows 10; the autograded cell shows the cell's points, 1.0, since nbgrader fails the whole
+    submission on a value above a cell's points."""
+    _, autograded, _ = graded
+    assert shown(in_a_kernel["test_over"]) == [("value", "10")]
+    assert shown(graded_cell(autograded, "test_over").outputs) == [("value", "1.0")]

@@ -23,6 +23,8 @@ import pytest
 
 from nbgrader_course import ASSIGNMENTS, COURSE, hidden_lines
 from platform_root import run_in_root
+from protections import expected as offered_layers
+from protections import layers
 from xqueue_standin import StandIn
 
 from gradlab.grading.instructor.cli import main as cli
@@ -33,6 +35,19 @@ SAMPLES = COURSE / "sample_class"
 HIDDEN_VISIBILITY = {"gradient_checking": "after_due_date"}  # the other assignments keep the default, "visible"
 CORRECT = {"gradient_checking": "ada_correct"}  # otherwise ana_correct
 WARNING_WORDS = ("WITHOUT bubblewrap", "bwrap", "Traceback", "warning", "Warning")
+
+
+def container_layers(bubblewrap):
+    """The sandbox's layers a platform's container as platform_root.py makes it offers: Landlock (the kernel's own,
+    where this machine offers it), no cgroup filesystem, and bubblewrap only where the container lets it start."""
+    return offered_layers() & ({"landlock"} | ({"bubblewrap"} if bubblewrap else set()))
+
+
+def held_per_submission(log):
+    """The layers that held each submission graded in an instructor's `log`, in every run of it that reported them
+    (the line grade.protections_line writes), in order; a submission no run of which reported does not match."""
+    return [layers(found.split("; ")) for found in
+            re.findall(r"^.*protections in force in each of \d+ run\(s\)(?:, \d+ unreported)?: (.*)$", log, flags=re.M)]
 
 
 def schema(name):
@@ -272,6 +287,7 @@ def test_gradescope_grades_every_sample_class_to_its_expected_scores_in_gradesco
         check_gradescope(assignment, student, done, results)
         # the instructor's stdout says how student code was held: here, as in Docker, without bubblewrap
         assert "sandbox: without bubblewrap" in done.stdout
+        assert held_per_submission(done.stdout) == [container_layers(bubblewrap=False)], (student, done.stdout)
 
 
 def test_gradescope_package_uses_bubblewrap_where_the_container_allows_it(gradescope_image, tmp_path):
@@ -281,6 +297,7 @@ def test_gradescope_package_uses_bubblewrap_where_the_container_allows_it(grades
                                        host_proc=True)
         check_gradescope(assignment, notebook.stem, done, results)
         assert "sandbox: bubblewrap" in done.stdout
+        assert held_per_submission(done.stdout) == [container_layers(bubblewrap=True)], (notebook.stem, done.stdout)
 
 
 # -- Coursera -----------------------------------------------------------------------------------------------------
@@ -356,6 +373,7 @@ def test_coursera_grades_every_sample_class_to_its_expected_scores_in_courseras_
         no_hidden_lines(assignment, page + feedback["feedback"])
         assert not any(word in page + feedback["feedback"] for word in WARNING_WORDS), student
         assert "sandbox: without bubblewrap" in done.stderr
+        assert held_per_submission(done.stderr) == [container_layers(bubblewrap=False)], (student, done.stderr)
 
 
 def test_coursera_grader_answers_a_part_it_does_not_grade_with_zero_and_says_so(packages, coursera_image, tmp_path):
@@ -412,9 +430,14 @@ def test_xqueue_grader_answers_every_sample_class_through_xqueues_protocol(packa
                 ["/srv/watcher/run_watcher", "/srv/config.json", "--until-empty"],
                 [(folder, "/srv/watcher", "ro"), (xqueue_watcher, "/srv/watcher/venv", "ro"),
                  (config, "/srv/config.json", "ro")], network=True, host_proc=True, timeout=1800), ["one", "two"])
+        held = []
         for done in watchers.values():
             assert done.returncode == 0, done.stderr[-3000:]
             assert "sandbox: bubblewrap" in done.stderr
+            held += held_per_submission(done.stderr)
+        # each graded submission (the files and the textbox answer; not the other assignment's), whichever watcher
+        # graded it, in every run
+        assert held == [container_layers(bubblewrap=True)] * (len(numbers) + 1)
         assert xqueue.refused == [] and set(xqueue.replies) == set(numbers) | {as_text, other}
         for number, reply in xqueue.replies.items():
             jsonschema.validate(reply, schema("xqueue_reply.schema.json"))

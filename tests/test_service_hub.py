@@ -17,7 +17,9 @@ import pytest
 import requests
 
 from grading_service import GRADE_TIMEOUT, START_TIMEOUT, Learner, sample_notebooks
+from gradlab.grading.course.nbgrader_calls import default_db_url
 from postgres_server import free_port
+from protections import assert_attempts_protected
 
 PROXY = Path(sys.executable).parent / "configurable-http-proxy"
 PASSWORD = "learn-gradients"
@@ -113,7 +115,7 @@ def service(base):
 
 
 def test_the_hub_s_tokens_say_who_submits_and_who_may_read(hub):
-    base, tokens, *_ = hub
+    base, tokens, folder, *_ = hub
     ada, bob, prof = (Learner(service(base), tokens[name]) for name in ("ada", "bob", "prof"))
     body, total, tests = SAMPLES["gradient_checking", "ben_course_bugs"]
     sent = ada.submit("gradient_checking", body)
@@ -121,6 +123,7 @@ def test_the_hub_s_tokens_say_who_submits_and_who_may_read(hub):
     graded = ada.wait(sent.json()["id"], timeout=GRADE_TIMEOUT)
     assert graded["student"] == "ada" and graded["score"] == total
     assert {t["name"]: t["score"] for t in graded["tests"]} == tests
+    assert_attempts_protected(default_db_url(folder / "course"), [graded["id"]])  # every layer this machine offers
     assert bob.submission(graded["id"]).status_code == 404  # another learner's
     seen = prof.submission(graded["id"])  # a grader of the course (the hub group formgrade-gradient-checking)
     assert seen.status_code == 200 and seen.json()["student"] == "ada"
@@ -133,7 +136,7 @@ def test_the_hub_s_tokens_say_who_submits_and_who_may_read(hub):
 
 
 def test_a_learner_logged_in_through_the_hub_s_oauth_submits_with_the_cookie_and_its_xsrf_token(hub):
-    base, tokens, *_ = hub
+    base, tokens, folder, *_ = hub
     browser = requests.Session()
     start = browser.get(service(base), timeout=60)  # -> the hub's login page, by way of its OAuth authorize
     assert "/hub/login" in start.url, start.url
@@ -163,6 +166,9 @@ def test_a_learner_logged_in_through_the_hub_s_oauth_submits_with_the_cookie_and
     direct.close()
     sent = browser.post(url, data=body, headers={"X-XSRFToken": about["xsrf_token"]}, timeout=60)
     assert sent.status_code == 202, sent.text
+    graded = Learner(service(base), tokens["ada"]).wait(sent.json()["id"], timeout=GRADE_TIMEOUT)
+    assert graded["status"] == "graded" and graded["score"] == SAMPLES["gradient_checking", "ada_correct"][1]
+    assert_attempts_protected(default_db_url(folder / "course"), [sent.json()["id"]])
     mine = browser.get(url, timeout=60).json()["submissions"]
     assert sent.json()["id"] in [s["id"] for s in mine] and all(s["student"] == "ada" for s in mine)
     # the same learner through a hub token sees the same submissions: one identity, from the hub

@@ -21,6 +21,7 @@ from grading_service import GRADE_TIMEOUT, Learner, ServiceProcess, issue_tokens
 from gradlab.grading.gradebook.scores import read_scores
 from gradlab.grading.service import tables
 from nbgrader_course import COURSE_ID
+from protections import assert_attempts_protected
 
 LEASE = 8  # seconds: short, so that the faults below are over soon
 UNDER_LOAD, UNDER_FAULTS = 60, 50  # submissions: enough to keep both workers and both processes busy throughout
@@ -123,6 +124,7 @@ def assert_exactly_once_with_expected_scores(url, load):
     statuses, recorded = wait_until_graded(url, ids)
     assert set(statuses.values()) == {"graded"}, {i: s for i, s in statuses.items() if s != "graded"}
     assert recorded == {i: 1 for i in ids}  # accepted = graded = recorded, once each
+    assert_attempts_protected(url, ids)  # on the Dask workers, with every layer this machine offers
     engine = create_engine(url)
     a, c = tables.attempt, tables.counted
     with engine.connect() as connection:

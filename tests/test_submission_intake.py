@@ -19,21 +19,20 @@ from nbgrader_course import ASSIGNMENT, COURSE
 LIMITS = SubmissionLimits(max_bytes=10_000, max_files=5, max_cells=50, step_seconds=30)
 
 
-@pytest.mark.parametrize("student, words", [
-    ("\udce9l\udce8ve", "is not UTF-8"),  # b"\xe9l\xe8ve", as os.listdir reads a Latin-1 name
-    (b"\xe9l\xe8ve", "is not UTF-8"),
-    ("[A-Z]*", "which nbgrader reads as a pattern"),
-    ("ada?", "which nbgrader reads as a pattern"),
-    ("x" * 129, "the gradebook holds at most 128"),
-    (".ada", "starts with '.'"),
-    ("ada\nben", "control character"),
-    ("", "is empty"),
+@pytest.mark.parametrize("student, words, named", [
+    ("\udce9l\udce8ve", "is not UTF-8", "\\xe9l\\xe8ve"),  # b"\xe9l\xe8ve" as os.listdir reads a Latin-1 name
+    (b"\xe9l\xe8ve", "is not UTF-8", "\\xe9l\\xe8ve"),  # named with its bytes as escapes, printable
+    ("[A-Z]*", "which nbgrader reads as a pattern", "[A-Z]*"),
+    ("ada?", "which nbgrader reads as a pattern", "ada?"),
+    ("x" * 129, "the gradebook holds at most 128", "x" * 129),
+    (".ada", "starts with '.'", ".ada"),
+    ("ada\nben", "control character", "ada\nben"),
+    ("", "is empty", ""),
 ])
-def test_a_student_id_that_cannot_be_graded_is_refused_naming_the_file(student, words):
+def test_a_student_id_that_cannot_be_graded_is_refused_naming_the_file(student, words, named):
     with pytest.raises(BadStudentId, match=words) as refused:
         check_student_id(student, "class/file.ipynb")
-    assert str(refused.value).startswith("class/file.ipynb: the student id '")
-    assert "\\xe9l\\xe8ve" in str(refused.value) or "xe9" not in str(refused.value)  # printable, escapes shown
+    assert str(refused.value).startswith(f"class/file.ipynb: the student id '{named}' ")
 
 
 def test_ordinary_and_accented_ids_pass_and_the_length_is_nbgraders_column():

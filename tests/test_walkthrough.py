@@ -38,5 +38,11 @@ def test_the_walkthrough_works_when_followed_literally(tmp_path):
     assert {row[0] for row in rows} == set(expected)
     assert all(row[-1] == "ok" for row in rows), table
     assert_protected(tmp_path / "mycourse", "softmax_regression", expected)
-    assert (tmp_path / "mycourse" / "release" / "softmax_regression" / "softmax_regression.ipynb").exists()
-    assert not (tmp_path / "mycourse" / "release" / "softmax_regression" / "exercises").exists()
+    # What students get is the source's notebook and figures, and nothing of the reference or the hidden cases
+    released = tmp_path / "mycourse" / "release" / "softmax_regression"
+    source = REPO / "autograder" / "source" / "softmax_regression"
+    assert sorted(p.name for p in released.iterdir()) == sorted(p.name for p in source.iterdir())
+    notebook = (released / "softmax_regression.ipynb").read_text()
+    reference = (tmp_path / "mycourse" / "exercises" / "softmax_regression.py").read_text()
+    assert "def cases(hidden)" in reference and "def cases(hidden)" not in notebook
+    assert "BEGIN SOLUTION" not in notebook and "BEGIN HIDDEN TESTS" not in notebook

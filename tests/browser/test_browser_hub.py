@@ -27,8 +27,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from ci_mode import in_ci
 from conftest import ARTIFACTS, is_loopback, record_timing
+from gradlab.grading.course.nbgrader_calls import default_db_url
 from nbgrader_course import COURSE
+from protections import assert_attempts_protected, assert_protected, expected
 from test_browser_lessons import lab_kernel_idle, run_all_cells
 
 pytestmark = pytest.mark.browser
@@ -53,7 +56,7 @@ def classroom():
 
     reason = launch.missing()
     if reason:
-        if os.environ.get("CI"):
+        if in_ci():
             pytest.fail(f"the hub cannot start: {reason}")
         pytest.skip(f"hub tests skipped: {reason}")
     prefix = "gl" + secrets.token_hex(3)  # system users of this run only
@@ -103,6 +106,16 @@ def login(browser, hub):
         context.close()
 
 
+@pytest.fixture(scope="module")
+def graders_layers(classroom):
+    """The layers a grading run as the instructor's system user (the hub's grading service, their nbgrader) can have:
+    the machine's, less the cgroup where that user cannot make one, by the tests' own cgroup probe run as that user
+    (on a machine whose cgroups are root's and not delegated to users, grading on the hub runs without one)."""
+    source = (Path(__file__).resolve().parents[1] / "probes.py").read_text() + "\nprint(cgroups() or '')\n"
+    reason = classroom.run_as(classroom.instructor, str(classroom.python), "-c", source).stdout.strip()
+    return expected() - ({"cgroup"} if reason else set())
+
+
 def open_notebook(page, hub, user, path):
     page.goto(f"{hub.url}user/{user}/lab/tree/{path}")
     lab_kernel_idle(page).first.wait_for(timeout=SPAWN_TIMEOUT)
@@ -147,7 +160,7 @@ def press_submit(page, button, shot):
     return status, feedback, seconds
 
 
-def test_a_learner_submits_a_buggy_then_a_fixed_backprop_and_reads_the_feedback(classroom, hub, login):
+def test_a_learner_submits_a_buggy_then_a_fixed_backprop_and_reads_the_feedback(classroom, hub, login, graders_layers):
     learner = classroom.learners[0]
     classroom.nbgrader(learner, "fetch_assignment", ASSIGNMENT, "--course", "gradient-checking")
     # The learner's work so far: every answer written (the reference answers), saved, as they would have it.
@@ -181,6 +194,8 @@ def test_a_learner_submits_a_buggy_then_a_fixed_backprop_and_reads_the_feedback(
     assert "14 of 14 points" in status, status
     assert "dW2 = 1. / m" in notebook.read_text()  # the control saved the notebook before sending it
     page.screenshot(path=str(ARTIFACTS / "hub-submit-page.png"))
+    # both attempts graded by the hub's grading service with every layer the instructor's user can have here
+    assert_attempts_protected(default_db_url(classroom.course), student=learner, offered=graders_layers)
 
 
 def run_all_cells_until_a_failing_test(page):
@@ -224,7 +239,7 @@ def assignments_page(page, hub, user):
     return panel
 
 
-def test_nbgraders_round_trip_through_the_assignments_page(classroom, hub, login):
+def test_nbgraders_round_trip_through_the_assignments_page(classroom, hub, login, graders_layers):
     learner, instructor = classroom.learners[1], classroom.instructor
     page = login(learner)
     panel = assignments_page(page, hub, learner)
@@ -255,6 +270,7 @@ def test_nbgraders_round_trip_through_the_assignments_page(classroom, hub, login
     collected = course / "submitted" / learner / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     assert collected.exists()
     classroom.nbgrader(instructor, "autograde", ASSIGNMENT, "--student", learner, cwd=course)
+    assert_protected(course, ASSIGNMENT, [learner], offered=graders_layers)  # all the instructor's user can have
     classroom.nbgrader(instructor, "generate_feedback", ASSIGNMENT, "--student", learner, cwd=course)
     classroom.nbgrader(instructor, "release_feedback", ASSIGNMENT, "--student", learner, cwd=course)
 

@@ -65,6 +65,7 @@ def run(package, shared=SHARED, environ=None):
         outcome = grade.grade(package, path, error)
         document, page = feedback(outcome, part_id)
         print(f"sandbox: {outcome.sandbox}; part {part_id!r}; graded in {outcome.seconds:.1f} s", file=sys.stderr)
+        print(grade.protections_line(outcome), file=sys.stderr)
     except Exception:
         traceback.print_exc(file=sys.stderr)
         document = {"fractionalScore": 0.0, "feedback": grade.FAILED, "feedbackType": "HTML"}

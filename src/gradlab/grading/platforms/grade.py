@@ -7,6 +7,7 @@ never holds a hidden case's inputs, or for an ordinary test cell whether it pass
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import time
@@ -39,6 +40,9 @@ class Outcome:
     error: str = ""  # why the submission could not be graded (then every test cell scores 0), in a learner's words
     sandbox: str = ""  # how student code was held, for the instructor's log only
     seconds: float = 0.0
+    # what every run of the submission reported in force ({"in_force", "runs", "unreported"}: the autograded notebook's
+    # metadata["gradlab"]["protections"]), for the instructor's log only; empty when nothing was graded
+    protections: dict = field(default_factory=dict)
 
     @property
     def score(self):
@@ -110,8 +114,24 @@ def grade(folder, notebook_path, error=""):
                                   _has_hidden(cell)) for cell, grade_id, points in autograder_tests(source)]
     else:
         outcome.tests = _read_tests(source, graded, settings)
+        outcome.protections = _protections(graded, settings)
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+def protections_line(outcome):
+    """The instructor's log line of what held the submission: the protections every run of it reported in force, so
+    that a fallback shows for the submission it happened to (sandbox_in_use only says what a probe expects)."""
+    held = outcome.protections
+    if not held.get("runs"):
+        return f"protections: no run reported any ({held or 'nothing was graded'})"
+    unreported = f", {held['unreported']} unreported" if held.get("unreported") else ""
+    return f"protections in force in each of {held['runs']} run(s){unreported}: " + "; ".join(held["in_force"])
+
+
+def _protections(graded, settings):
+    notebook = json.loads(graded["autograded"][settings.notebook].decode("utf-8"))
+    return dict(notebook.get("metadata", {}).get("gradlab", {}).get("protections") or {})
 
 
 def _read_submission(path):

@@ -65,7 +65,8 @@ def run(package, root=ROOT):
         path, error = grade.find_notebook(os.path.join(root, "submission"), settings.notebook)
         outcome = grade.grade(package, path, error)
         document = results(outcome, settings.hidden_visibility)
-        log = f"sandbox: {outcome.sandbox}\n{summary_html.text(outcome)}\n(graded in {outcome.seconds:.1f} s)"
+        log = (f"sandbox: {outcome.sandbox}\n{grade.protections_line(outcome)}\n{summary_html.text(outcome)}\n"
+               f"(graded in {outcome.seconds:.1f} s)")
     except Exception:
         log = traceback.format_exc()
         document = {"score": 0.0, "output": grade.FAILED, "stdout_visibility": "hidden", "tests": []}

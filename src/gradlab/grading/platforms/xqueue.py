@@ -151,7 +151,9 @@ def answer(package, submission, settings, scratch):
             handle.write(body["student_response"])
     else:
         error = f"No notebook was submitted: upload {settings.notebook}."
-    return reply(grade.grade(package, path, error))
+    outcome = grade.grade(package, path, error)
+    LOG.info("%s", grade.protections_line(outcome))
+    return reply(outcome)
 
 
 def _json(text):
