@@ -26,7 +26,8 @@ LIMITS = SubmissionLimits(max_bytes=10_000, max_files=5, max_cells=50, step_seco
     ("ada?", "which nbgrader reads as a pattern", "ada?"),
     ("x" * 129, "the gradebook holds at most 128", "x" * 129),
     (".ada", "starts with '.'", ".ada"),
-    ("ada\nben", "control character", "ada\nben"),
+    ("ada\nben", "control character", "ada\\nben"),  # on one line: a newline would split the message
+    ("ada\x1bcben", "control character", "ada\\x1bcben"),  # a terminal's escape (ESC c resets it): shown, not obeyed
     ("", "is empty", ""),
 ])
 def test_a_student_id_that_cannot_be_graded_is_refused_naming_the_file(student, words, named):

@@ -51,10 +51,13 @@ class SubmissionLimits(Configurable):
 
 
 def shown(name):
-    """A name as it can be printed: bytes that are not UTF-8 (a Latin-1 file name) as \\x escapes."""
+    """A name as it can be printed on one line: bytes that are not UTF-8 (a Latin-1 file name) as \\x escapes, and
+    characters that are not printable (a newline, an escape sequence for the terminal) as Python writes them."""
     if isinstance(name, bytes):
-        return name.decode("utf-8", "backslashreplace")
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        text = name.decode("utf-8", "backslashreplace")
+    else:
+        text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def student_id_length():
