@@ -15,6 +15,9 @@ LEARNERS = json.loads(os.environ["GRADLAB_HUB_LEARNERS"])
 COURSE = os.environ["GRADLAB_HUB_COURSE"]  # the course directory, in the instructor's home
 SERVICE_PORT = int(os.environ["GRADLAB_HUB_SERVICE_PORT"])
 PYTHON = os.environ["GRADLAB_HUB_PYTHON"]  # the Python the users run (gradlab/hub/interpreter.py)
+# The instructor's control groups, where the machine's cgroups are root's (gradlab/hub/delegation.py): their server
+# and the grading service start in them, so that each submission they grade gets a cgroup of its own beneath.
+INSTRUCTOR_GROUPS = json.loads(os.environ.get("GRADLAB_HUB_INSTRUCTOR_GROUPS", "[]"))
 PATH = f"{Path(PYTHON).parent}:/usr/local/bin:/usr/bin:/bin"
 
 # The hub, its proxy and everything they start listen on 127.0.0.1 only.
@@ -39,6 +42,15 @@ c.JupyterHub.load_groups = {"formgrade-gradient-checking": {"users": [INSTRUCTOR
 # Each user's server runs as the system user of the same name, in their home, with JupyterLab.
 c.JupyterHub.spawner_class = "localprocess"
 c.Spawner.cmd = [PYTHON, "-m", "jupyterhub.singleuser"]
+
+
+def _in_the_instructors_groups(spawner):
+    if spawner.user.name == INSTRUCTOR and INSTRUCTOR_GROUPS:
+        spawner.cmd = [PYTHON, "-m", "gradlab.hub.delegation", *INSTRUCTOR_GROUPS, "--",
+                       PYTHON, "-m", "jupyterhub.singleuser"]
+
+
+c.Spawner.pre_spawn_hook = _in_the_instructors_groups
 c.Spawner.default_url = "/lab"
 c.Spawner.http_timeout = 120  # a loaded machine takes a while to start JupyterLab
 c.Spawner.start_timeout = 120
@@ -52,8 +64,8 @@ c.Spawner.environment = {
 c.JupyterHub.services = [{
     "name": "grading",
     "url": f"http://127.0.0.1:{SERVICE_PORT}",
-    "command": [PYTHON, "-m", "gradlab.grading", "serve", COURSE, "--host", "127.0.0.1",
-                "--port", str(SERVICE_PORT), "--hub"],
+    "command": ([PYTHON, "-m", "gradlab.hub.delegation", *INSTRUCTOR_GROUPS, "--"] if INSTRUCTOR_GROUPS else []) + [
+        PYTHON, "-m", "gradlab.grading", "serve", COURSE, "--host", "127.0.0.1", "--port", str(SERVICE_PORT), "--hub"],
     "user": INSTRUCTOR,
     "cwd": COURSE,
     "environment": {"JUPYTER_CONFIG_PATH": str(ROOT / "jupyter"), "PATH": PATH},

@@ -110,9 +110,10 @@ def login(browser, hub):
 def graders_layers(classroom):
     """The layers a grading run as the instructor's system user (the hub's grading service, their nbgrader) can have:
     the machine's, less the cgroup where that user cannot make one, by the tests' own cgroup probe run as that user
-    (on a machine whose cgroups are root's and not delegated to users, grading on the hub runs without one)."""
+    in the control group the classroom gave them (gradlab/hub/delegation.py), as their commands run."""
     source = (Path(__file__).resolve().parents[1] / "probes.py").read_text() + "\nprint(cgroups() or '')\n"
     reason = classroom.run_as(classroom.instructor, str(classroom.python), "-c", source).stdout.strip()
+    assert not (classroom.groups and reason), f"the instructor was given {classroom.groups}, and yet: {reason}"
     return expected() - ({"cgroup"} if reason else set())
 
 

@@ -7,6 +7,9 @@
     ROOT/hub             the hub's own state (database, cookie secret), the root's only
     ROOT/python          only where the users cannot run the hub's Python: theirs (interpreter.py)
 
+and, where the machine's cgroups are root's, a control group given to the instructor, in which the grading service
+and their commands start (delegation.py), so that grading on the hub keeps each submission's cgroup.
+
 A real hub keeps the last two in /etc/jupyter; here they stay in ROOT, so that nothing outside it is touched but
 the system users.
 """
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..grading.course.files import copy_course
-from . import interpreter, users
+from . import delegation, interpreter, users
 
 COURSE_SOURCE = Path(__file__).resolve().parents[3] / "autograder"  # the course in this repository
 COURSE_ID = "gradient-checking"
@@ -33,6 +36,7 @@ class Classroom:
     learners: list
     python: Path = Path(sys.executable)  # what the users' servers, the service and their commands run
     made: list = field(default_factory=list)  # the system users made here, to remove at the end
+    groups: list = field(default_factory=list)  # the instructor's control groups (delegation.py), or none
 
     @property
     def exchange(self):
@@ -63,8 +67,10 @@ class Classroom:
 
     def run_as(self, name, *argv, cwd=None):
         """A command as the user `name`; raises with its output when it fails."""
-        # As in a terminal of their server: nbgrader's configuration reads JUPYTERHUB_USER to know it is on a hub.
-        done = users.run_as(self.user(name), list(argv), dict(self.environment(), JUPYTERHUB_USER=name), cwd=cwd)
+        # As in a terminal of their server: nbgrader's configuration reads JUPYTERHUB_USER to know it is on a hub,
+        # and the instructor's commands run in their control group, as their server does.
+        argv = delegation.command(self.python, self.groups, argv) if name == self.instructor else list(argv)
+        done = users.run_as(self.user(name), argv, dict(self.environment(), JUPYTERHUB_USER=name), cwd=cwd)
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(argv)} (as {name}) failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
         return done
@@ -99,6 +105,7 @@ def make(root, instructor, learners, assignments=("gradient_checking",), release
             users.create(name, classroom.home(name))
             classroom.made.append(name)
             _user_settings(classroom, name)
+        classroom.groups = delegation.delegate(classroom.user(instructor), f"gradlab-hub-{instructor}")
         _course(classroom, assignments, release)
     except BaseException:
         classroom.remove_users()
@@ -153,7 +160,8 @@ def _course(classroom, assignments, release):
 
 
 def remove(classroom, keep=False):
-    """Remove the users made for the classroom, and its folder unless `keep`."""
+    """Remove the users made for the classroom (and the instructor's control groups), and its folder unless `keep`."""
     classroom.remove_users()
+    delegation.remove(classroom.groups)
     if not keep:
         shutil.rmtree(classroom.root, ignore_errors=True)

@@ -68,7 +68,8 @@ def start(classroom, password, port=None, log=None):
                GRADLAB_HUB_ROOT=str(classroom.root), GRADLAB_HUB_INSTRUCTOR=classroom.instructor,
                GRADLAB_HUB_LEARNERS=json.dumps(classroom.learners), GRADLAB_HUB_COURSE=str(classroom.course),
                GRADLAB_HUB_PYTHON=str(classroom.python), GRADLAB_HUB_PASSWORD=password, GRADLAB_HUB_PORT=str(port), GRADLAB_HUB_API_PORT=str(free_port()),
-               GRADLAB_HUB_PROXY_API_PORT=str(free_port()), GRADLAB_HUB_SERVICE_PORT=str(service_port))
+               GRADLAB_HUB_PROXY_API_PORT=str(free_port()), GRADLAB_HUB_SERVICE_PORT=str(service_port),
+               GRADLAB_HUB_INSTRUCTOR_GROUPS=json.dumps([str(folder) for folder in classroom.groups]))
     env.pop("JUPYTER_CONFIG_PATH")  # the hub's own; the servers get theirs from the configuration
     log = Path(log or classroom.root / "hub" / "jupyterhub.log")
     with open(log, "ab") as handle:

@@ -17,7 +17,7 @@ import time
 _SERIAL = itertools.count()
 
 
-def _mounts():
+def mounts():
     """{controller or "v2": mount point} from /proc/self/mountinfo."""
     found = {}
     try:
@@ -37,7 +37,7 @@ def _mounts():
     return found
 
 
-def _own_paths():
+def own_paths():
     """{controller or "v2": this process's cgroup path} from /proc/self/cgroup."""
     found = {}
     try:
@@ -89,9 +89,9 @@ class Cgroup:
     @classmethod
     def create(cls, memory_bytes, processes):
         """The groups with these limits, or None where the machine offers no usable cgroup."""
-        mounts, own = _mounts(), _own_paths()
-        group = cls._v2(mounts, own, memory_bytes, processes)
-        return group if group is not None else cls._v1(mounts, own, memory_bytes, processes)
+        places, own = mounts(), own_paths()
+        group = cls._v2(places, own, memory_bytes, processes)
+        return group if group is not None else cls._v1(places, own, memory_bytes, processes)
 
     @classmethod
     def _v2(cls, mounts, own, memory_bytes, processes):
