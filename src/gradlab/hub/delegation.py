@@ -60,8 +60,12 @@ def command(python, folders, argv):
 def main(argv):
     split = argv.index("--")
     for folder in argv[:split]:
-        with open(os.path.join(folder, "cgroup.procs"), "w") as handle:
-            handle.write(str(os.getpid()))
+        try:
+            with open(os.path.join(folder, "cgroup.procs"), "w") as handle:
+                handle.write(str(os.getpid()))
+        except OSError as error:  # the command still runs: its grading says which protections it had
+            print(f"gradlab.hub.delegation: not in {folder} ({error.strerror}): submissions get no cgroup",
+                  file=sys.stderr)
     os.execvp(argv[split + 1], argv[split + 1:])
 
 
