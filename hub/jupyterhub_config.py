@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+from gradlab.hub import delegation
+
 c = get_config()  # noqa: F821  (JupyterHub provides get_config when it loads this file)
 
 HERE = Path(__file__).resolve().parent
@@ -45,9 +47,8 @@ c.Spawner.cmd = [PYTHON, "-m", "jupyterhub.singleuser"]
 
 
 def _in_the_instructors_groups(spawner):
-    if spawner.user.name == INSTRUCTOR and INSTRUCTOR_GROUPS:
-        spawner.cmd = [PYTHON, "-m", "gradlab.hub.delegation", *INSTRUCTOR_GROUPS, "--",
-                       PYTHON, "-m", "jupyterhub.singleuser"]
+    if spawner.user.name == INSTRUCTOR:
+        spawner.cmd = delegation.command(PYTHON, INSTRUCTOR_GROUPS, [PYTHON, "-m", "jupyterhub.singleuser"])
 
 
 c.Spawner.pre_spawn_hook = _in_the_instructors_groups
@@ -64,8 +65,8 @@ c.Spawner.environment = {
 c.JupyterHub.services = [{
     "name": "grading",
     "url": f"http://127.0.0.1:{SERVICE_PORT}",
-    "command": ([PYTHON, "-m", "gradlab.hub.delegation", *INSTRUCTOR_GROUPS, "--"] if INSTRUCTOR_GROUPS else []) + [
-        PYTHON, "-m", "gradlab.grading", "serve", COURSE, "--host", "127.0.0.1", "--port", str(SERVICE_PORT), "--hub"],
+    "command": delegation.command(PYTHON, INSTRUCTOR_GROUPS, [PYTHON, "-m", "gradlab.grading", "serve", COURSE, "--host",
+                                                             "127.0.0.1", "--port", str(SERVICE_PORT), "--hub"]),
     "user": INSTRUCTOR,
     "cwd": COURSE,
     "environment": {"JUPYTER_CONFIG_PATH": str(ROOT / "jupyter"), "PATH": PATH},

@@ -24,8 +24,18 @@ def expected(contained=True):
 
 def recorded(notebook):
     """What an autograded notebook's metadata says held its submission: {"in_force": [...], "runs": N}."""
-    nb = json.loads(Path(notebook).read_text())
-    return nb.get("metadata", {}).get("gradlab", {}).get("protections")
+    return held_by(json.loads(Path(notebook).read_text()))
+
+
+def held_by(document):
+    """The protections an autograded notebook (its JSON, parsed) records, or None."""
+    return document.get("metadata", {}).get("gradlab", {}).get("protections")
+
+
+def _fallback(held, offered, where):
+    """The layers `offered` lacks in `held` (None when they are the same), once `held` says some run reported them."""
+    assert held["runs"] >= 1, f"{where}: no run reported its protections ({held})"
+    return sorted(offered - layers(held["in_force"])) if layers(held["in_force"]) != offered else None
 
 
 def assert_attempts_protected(db_url, ids=None, student=None, offered=None):
@@ -53,11 +63,11 @@ def assert_attempts_protected(db_url, ids=None, student=None, offered=None):
         notebooks = {path: data for path, data in unpack(row.files, "autograded").items() if path.endswith(".ipynb")}
         assert notebooks, f"attempt {row.id} ({row.status}) keeps no autograded notebook"
         for path, data in notebooks.items():
-            held = json.loads(data).get("metadata", {}).get("gradlab", {}).get("protections")
+            held = held_by(json.loads(data))
             assert held is not None, f"attempt {row.id}: {path} records no protections"
-            assert held["runs"] >= 1, f"attempt {row.id}: {path}: no run reported its protections ({held})"
-            if layers(held["in_force"]) != offered:
-                missing[f"{row.id}/{path}"] = sorted(offered - layers(held["in_force"]))
+            lacking = _fallback(held, offered, f"attempt {row.id}: {path}")
+            if lacking is not None:
+                missing[f"{row.id}/{path}"] = lacking
     assert not missing, f"graded without layers this machine offers (a fallback): {missing}"
 
 
@@ -77,7 +87,7 @@ def assert_protected(course, assignment, students, discarded=(), offered=None):
             if student in discarded:
                 assert held["runs"] == 0 and held["unreported"] >= 1, f"{notebook}: {held}"
                 continue
-            assert held["runs"] >= 1, f"{notebook}: no run reported its protections ({held})"
-            if layers(held["in_force"]) != offered:
-                missing[f"{student}/{notebook.name}"] = sorted(offered - layers(held["in_force"]))
+            lacking = _fallback(held, offered, notebook)
+            if lacking is not None:
+                missing[f"{student}/{notebook.name}"] = lacking
     assert not missing, f"graded without layers this machine offers (a fallback): {missing}"
