@@ -11,6 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the nbgrader hel
 from attack_course import graded_attack_course, plans  # noqa: E402
 from conftest import TOKEN, start_course_server, stop_server  # noqa: E402
 from nbgrader_course import ASSIGNMENT, COURSE_ID  # noqa: E402
+from regular_install import regular_python  # noqa: E402
 
 pytestmark = pytest.mark.browser
 STUDENT = "quinn_markup"
@@ -26,7 +27,8 @@ def served_course(tmp_path_factory, artifacts):
     for name in ("config", "data", "runtime", "ipython", "mpl"):
         (home / name).mkdir()
     plan, _ = plans("glatk-browser", 0)[STUDENT]
-    graded_attack_course(home, isolated_environment(str(home / "nbgrader-env")), {STUDENT: plan})
+    graded_attack_course(home, isolated_environment(str(home / "nbgrader-env")), {STUDENT: plan},
+                         regular_python(tmp_path_factory.mktemp("regular")))
     (home / "course").rename(home / "notebooks")
     server = start_course_server("formgrader", home, home / "notebooks")
     try:
