@@ -36,7 +36,8 @@ FAST_TESTS := tests/test_check.py tests/test_diagnose.py tests/test_errorbars.py
   tests/test_numeric.py tests/test_welch.py tests/test_models.py tests/test_bugs.py tests/test_gradient_names.py \
   tests/test_verdicts.py tests/test_hard_family.py tests/test_plots.py tests/test_layout.py \
   tests/test_lessons.py tests/test_widgets.py \
-  tests/test_engine_layout.py tests/test_grading_scoring.py tests/test_grading_dispatch.py tests/test_host_state.py
+  tests/test_engine_layout.py tests/test_grading_scoring.py tests/test_grading_dispatch.py tests/test_host_state.py \
+  tests/test_queueing.py
 
 test-fast: $(STAMP)  ## the core, the lessons headless and the grading unit tests (a few minutes; make test runs all)
 	$(BIN)/python -m pytest $(FAST_TESTS)

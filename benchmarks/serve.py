@@ -1,7 +1,7 @@
 """The grading service, measured: latency from Submit to graded at several arrival rates up to and past capacity,
 the capacity, the service process's own CPU and memory per submission, a MOOC-style rush, and a projection.
 
-    .venv/bin/python benchmarks/serve.py [--idle 8] [--burst 60] [--per-rate 40] [--rates 0.5,0.8,1.0,1.3]
+    .venv/bin/python benchmarks/serve.py [--idle-rounds 2] [--burst 60] [--per-rate 80] [--rates 0.5,0.8,1.0,1.3]
                                          [--rush 1000] [--learners 100] [--rush-seconds 60] [--workers 2]
 
 The service is started by its own command, as on one machine (`serve COURSE`: the course's SQLite gradebook and a
@@ -10,12 +10,16 @@ assignments; kai_hangs, which holds a worker for its whole time limit by design,
 moment the learner's POST is sent to the moment the service records the submission as graded (the service's own
 clock for the second, on this same machine), so it holds no polling delay.
 
-1. idle: --idle submissions one at a time on an idle service: the latency of one submission (median).
+1. idle: every sample notebook submitted --idle-rounds times, one at a time, on an idle service: the latency of
+   one submission of each notebook (the median of its rounds). The notebooks differ (some run to their time limit),
+   so a submission under load is compared with its own notebook's idle latency, never with another's.
 2. capacity: --burst submissions at once; capacity = graded per minute while the queue is never empty.
 3. arrival rates: Poisson arrivals at each fraction of capacity in --rates, --per-rate submissions each:
-   latency p50, p95, p99; accepted, graded, refused and lost.
+   latency p50, p95, p99; the slowdown (each submission's latency over its notebook's idle latency) p50 and p95,
+   which is what the goal reads; accepted, graded, refused and lost.
 4. rush: --learners learners sending --rush notebooks at random moments within --rush-seconds (past capacity:
-   the queue grows and drains; nothing refused that the limits allow, nothing lost, nothing graded twice).
+   the queue grows and drains; nothing refused that the limits allow, nothing lost, nothing graded twice); --rush 0
+   leaves it out.
 5. the service process's CPU (its own, not its workers') and peak memory (resident) per submission.
 6. projection: worker cores and service processes for a MOOC's deadline peak, from the figures above.
 
@@ -39,8 +43,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # the service helpers the tests use
 
+import queueing  # noqa: E402  (beside this file)
+
 PEAK = (10_000, 0.5, 3600)  # a MOOC's deadline: 10,000 learners, half of them submitting in the last hour
 UTILIZATION = 0.8  # the load at which the latency goal is set
+GOAL = 2.0  # at that load, p95 latency within this many times one submission's latency on an idle service
 
 
 def course_for(scratch, env):
@@ -61,17 +68,20 @@ class Run:
     def __init__(self, service, tokens, notebooks, seed):
         self.service, self.tokens, self.notebooks = service, tokens, notebooks
         self.rng = random.Random(seed)
-        self.sent = {}  # id -> (sent at, epoch seconds)
+        self.sent = {}  # id -> sent at (epoch seconds)
+        self.which = {}  # id -> the index of the notebook sent
         self.refused, self.lost = [], 0
         self.lock = threading.Lock()
 
-    def submit(self, learner=None):
+    def submit(self, learner=None, index=None):
         from grading_service import Learner
 
         import requests
 
         learner = learner or self.rng.choice(sorted(self.tokens))
-        assignment, _, body, _, _ = self.rng.choice(self.notebooks)
+        if index is None:
+            index = self.rng.randrange(len(self.notebooks))
+        assignment, _, body, _, _ = self.notebooks[index]
         at = time.time()
         try:
             answer = Learner(self.service.url, self.tokens[learner]).submit(assignment, body)
@@ -82,6 +92,7 @@ class Run:
         with self.lock:
             if answer.status_code == 202:
                 self.sent[answer.json()["id"]] = at
+                self.which[answer.json()["id"]] = index
             else:
                 self.refused.append(answer.status_code)
 
@@ -120,6 +131,10 @@ class Run:
 
     def latencies(self, rows):
         return sorted(rows[i].graded_at - self.sent[i] for i in self.sent)
+
+    def slowdowns(self, rows, idle):
+        """Each submission's latency over the idle latency of the notebook it sent."""
+        return sorted((rows[i].graded_at - self.sent[i]) / idle[self.which[i]] for i in self.sent)
 
 
 def percentile(values, q):
@@ -175,11 +190,45 @@ class Meter:
         return total
 
 
+def idle_latencies(service, tokens, notebooks, db_url, rounds):
+    """[the median latency of each notebook sent alone], and how many were sent."""
+    seen = {k: [] for k in range(len(notebooks))}
+    for turn in range(rounds):
+        for k in range(len(notebooks)):
+            one = Run(service, tokens, notebooks, seed=turn * len(notebooks) + k)
+            one.submit(index=k)
+            seen[k].extend(one.latencies(one.graded(db_url)))
+    if any(not values for values in seen.values()):
+        missing = [notebooks[k][1] for k, values in seen.items() if not values]
+        raise RuntimeError(f"the idle service refused or lost {', '.join(missing)}")
+    return [statistics.median(seen[k]) for k in range(len(notebooks))], rounds * len(notebooks)
+
+
+def rush(service, tokens, notebooks, db_url, args, learners):
+    """The MOOC-style rush past capacity; how many it sent."""
+    run = Run(service, tokens, notebooks, seed=4)
+    rng = random.Random(5)
+    times = sorted(rng.uniform(0, args.rush_seconds) for _ in range(args.rush))
+    started = time.time()
+    run.arrivals(times, learners=learners)
+    sending = time.time() - started
+    rows = run.graded(db_url)
+    drained = max(r.graded_at for r in rows.values()) - started
+    values = run.latencies(rows)
+    once, twice = recorded_once(db_url, run.sent)
+    print(f"\nrush: {len(learners)} learners, {args.rush} notebooks sent within {sending:.0f} s; accepted "
+          f"{len(run.sent)}, refused {len(run.refused)}, lost {run.lost}; graded once {once}, twice "
+          f"{twice}; all graded {drained:.0f} s after the first ({60 * len(rows) / drained:.0f} a minute); "
+          f"latency p50 {percentile(values, 0.5):.0f} s, p95 {percentile(values, 0.95):.0f} s, "
+          f"max {values[-1]:.0f} s", flush=True)
+    return len(run.sent)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--idle", type=int, default=8)
+    parser.add_argument("--idle-rounds", type=int, default=2)
     parser.add_argument("--burst", type=int, default=60)
-    parser.add_argument("--per-rate", type=int, default=40)
+    parser.add_argument("--per-rate", type=int, default=80)
     parser.add_argument("--rates", default="0.5,0.8,1.0,1.3")
     parser.add_argument("--rush", type=int, default=1000)
     parser.add_argument("--learners", type=int, default=100)
@@ -203,20 +252,15 @@ def main(argv=None):
               f"{len({n[0] for n in notebooks})} assignments", flush=True)
         with ServiceProcess(course, env, "--workers", str(args.workers)) as service:
             meter = Meter(service.process.pid)
-            submissions, cpu0, tree0 = 0, meter.cpu(), meter.tree_cpu()
+            cpu0, tree0 = meter.cpu(), meter.tree_cpu()
 
-            # 1. idle latency
-            idle = Run(service, tokens, notebooks, seed=1)
-            for _ in range(args.idle):
-                one = Run(service, tokens, notebooks, seed=len(idle.sent) + 1)
-                one.submit()
-                rows = one.graded(db_url)
-                idle.sent.update(one.sent)
-            idle_rows = idle.graded(db_url)
-            idle_latency = statistics.median(idle.latencies(idle_rows))
-            submissions += len(idle.sent)
-            print(f"\nidle: {len(idle.sent)} submissions one at a time, latency median {idle_latency:.2f} s "
-                  f"(range {min(idle.latencies(idle_rows)):.2f}-{max(idle.latencies(idle_rows)):.2f} s)", flush=True)
+            # 1. idle latency, notebook by notebook
+            idle, submissions = idle_latencies(service, tokens, notebooks, db_url, args.idle_rounds)
+            idle_latency = statistics.median(idle)
+            print(f"\nidle: {len(notebooks)} notebooks, each sent {args.idle_rounds} times one at a time: latency "
+                  f"median over the notebooks {idle_latency:.2f} s (range {min(idle):.2f}-{max(idle):.2f} s; over "
+                  f"5 s: {', '.join(f'{notebooks[k][1]} {v:.1f} s' for k, v in enumerate(idle) if v > 5) or 'none'})",
+                  flush=True)
 
             # 2. capacity
             burst = Run(service, tokens, notebooks, seed=2)
@@ -236,37 +280,28 @@ def main(argv=None):
                 gaps = [run.rng.expovariate(rate) for _ in range(args.per_rate)]
                 run.arrivals([sum(gaps[:k]) for k in range(len(gaps))])
                 rows = run.graded(db_url)
-                values = run.latencies(rows)
+                values, slower = run.latencies(rows), run.slowdowns(rows, idle)
                 once, twice = recorded_once(db_url, run.sent)
                 submissions += len(run.sent)
+                ideal = queueing.p95(queueing.slowdowns(idle, args.workers, fraction)) if fraction < 1 else None
                 table.append((fraction, 60.0 * rate, percentile(values, 0.5), percentile(values, 0.95),
-                              percentile(values, 0.99), len(run.sent), once, len(run.refused) + run.lost, twice))
+                              percentile(values, 0.99), percentile(slower, 0.5), percentile(slower, 0.95), ideal,
+                              len(run.sent), once, len(run.refused) + run.lost, twice))
                 print(f"  rate {fraction:.1f}x done", flush=True)
-            print("\n| arrival rate | per minute | p50 | p95 | p99 | accepted | graded once | refused or lost | "
-                  "graded twice |\n|---|---|---|---|---|---|---|---|---|")
-            for fraction, per_minute, p50, p95, p99, accepted, once, refused, twice in table:
+            print("\n| arrival rate | per minute | p50 | p95 | p99 | slowdown p50 | slowdown p95 | ideal queue's p95 | "
+                  "accepted | graded once | refused or lost | graded twice |\n" + "|---" * 12 + "|")
+            for fraction, per_minute, p50, p95, p99, s50, s95, ideal, accepted, once, refused, twice in table:
                 print(f"| {fraction:.1f}x capacity | {per_minute:.0f} | {p50:.1f} s | {p95:.1f} s | {p99:.1f} s | "
+                      f"{s50:.2f}x | {s95:.2f}x | " + (f"{ideal:.2f}x" if ideal else "grows") + " | "
                       f"{accepted} | {once} | {refused} | {twice} |")
             at80 = min(table, key=lambda row: abs(row[0] - UTILIZATION))
-            print(f"\np95 at {at80[0]:.1f}x capacity / idle latency: {at80[3] / idle_latency:.2f}x (goal: within 2x)")
+            print(f"\nat {at80[0]:.1f}x capacity, p95 of each submission's latency over its notebook's idle latency: "
+                  f"{at80[6]:.2f}x (goal: within 2x); the ideal queue of {args.workers} workers at that load: "
+                  + (f"{at80[7]:.2f}x" if at80[7] else "grows"))
 
             # 4. the rush
-            rush = Run(service, tokens, notebooks, seed=4)
-            rng = random.Random(5)
-            times = sorted(rng.uniform(0, args.rush_seconds) for _ in range(args.rush))
-            started = time.time()
-            rush.arrivals(times, learners=learners[:args.learners])
-            sending = time.time() - started
-            rows = rush.graded(db_url)
-            drained = max(r.graded_at for r in rows.values()) - started
-            values = rush.latencies(rows)
-            once, twice = recorded_once(db_url, rush.sent)
-            submissions += len(rush.sent)
-            print(f"\nrush: {args.learners} learners, {args.rush} notebooks sent within {sending:.0f} s; accepted "
-                  f"{len(rush.sent)}, refused {len(rush.refused)}, lost {rush.lost}; graded once {once}, twice "
-                  f"{twice}; all graded {drained:.0f} s after the first ({60 * len(rows) / drained:.0f} a minute); "
-                  f"latency p50 {percentile(values, 0.5):.0f} s, p95 {percentile(values, 0.95):.0f} s, "
-                  f"max {values[-1]:.0f} s", flush=True)
+            if args.rush:
+                submissions += rush(service, tokens, notebooks, db_url, args, learners[:args.learners])
 
             # 5. the service's own cost
             own = (meter.cpu() - cpu0) / submissions
@@ -285,6 +320,12 @@ def main(argv=None):
               f"{per_second * 60:.0f} submissions a minute; at {UTILIZATION:.0%} load that needs "
               f"{cores:.1f} worker cores ({workers:.2f} s each) and {processes:.2f} of one service process's core "
               f"({1000 * own:.1f} ms each); three times the rate in the last 20 minutes: {3 * cores:.1f} cores")
+        occupancy = args.workers * 60.0 / capacity  # a worker's seconds per submission, waiting included
+        for label, rate in (("the last hour", per_second), ("three times its rate", 3 * per_second)):
+            found = queueing.workers_for(idle, rate, occupancy, GOAL)
+            print(f"  the latency goal (p95 slowdown within {GOAL:g}x) at {label}, {60 * rate:.0f} a minute, each "
+                  f"submission holding a worker {occupancy:.2f} s: "
+                  + (f"{found[0]} workers in an ideal queue (load {found[1]:.0%})" if found else "beyond 4,096 workers"))
         print(json.dumps({"idle": idle_latency, "capacity": capacity, "own_cpu": own, "worker_cpu": workers,
                           "table": table}))
     finally:
