@@ -44,6 +44,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # the service helpers the tests use
 
 import queueing  # noqa: E402  (beside this file)
+from accounting import CommandCpu, machine  # noqa: E402
 
 PEAK = (10_000, 0.5, 3600)  # a MOOC's deadline: 10,000 learners, half of them submitting in the last hour
 UTILIZATION = 0.8  # the load at which the latency goal is set
@@ -160,12 +161,16 @@ def recorded_once(db_url, ids):
 
 
 class Meter:
-    """The service process's own CPU (not its children's) and its peak resident memory."""
+    """The service process's own CPU (not its children's), its peak resident memory, and the CPU of everything it
+    started: its control group counts every process that was ever in it, the sandboxes' short-lived children
+    included (a sandbox makes a submission's groups beneath its grader's). Where no group could be made, the CPU of
+    the processes alive when asked, which misses those that ended: said in the output."""
 
-    def __init__(self, pid):
+    def __init__(self, pid, group):
         import psutil
 
         self.process = psutil.Process(pid)
+        self.group = group
         self.peak = 0
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._watch, daemon=True)
@@ -180,6 +185,8 @@ class Meter:
         return times.user + times.system
 
     def tree_cpu(self):
+        if self.group.seconds() is not None:
+            return self.group.seconds()
         total = self.cpu()
         for child in self.process.children(recursive=True):
             try:
@@ -240,6 +247,7 @@ def main(argv=None):
     from grading_service import ServiceProcess, issue_tokens, sample_notebooks
 
     scratch = Path(tempfile.mkdtemp(prefix="gradlab-bench-serve-"))
+    group = CommandCpu()  # the CPU of the service and of everything it starts
     env = isolated_environment(str(scratch / "jupyter"))
     try:
         course = course_for(scratch, env)
@@ -250,8 +258,9 @@ def main(argv=None):
         print(f"# grading service benchmark, {datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, "
               f"load average at start {os.getloadavg()[0]:.1f}; {len(notebooks)} sample notebooks of "
               f"{len({n[0] for n in notebooks})} assignments", flush=True)
-        with ServiceProcess(course, env, "--workers", str(args.workers)) as service:
-            meter = Meter(service.process.pid)
+        with ServiceProcess(course, env, "--workers", str(args.workers), preexec=group.join) as service:
+            meter = Meter(service.process.pid, group)
+            machine0 = machine()[0]
             cpu0, tree0 = meter.cpu(), meter.tree_cpu()
 
             # 1. idle latency, notebook by notebook
@@ -306,10 +315,15 @@ def main(argv=None):
             # 5. the service's own cost
             own = (meter.cpu() - cpu0) / submissions
             workers = (meter.tree_cpu() - tree0) / submissions - own
+            whole = (machine()[0] - machine0) / submissions
+            counted = ("its control group" if group.seconds() is not None
+                       else "the processes alive at the end only: no control group could be made")
             meter.stopping.set()
             print(f"\nservice process: {1000 * own:.1f} ms CPU per submission (its own: HTTP, checks, queue, "
                   f"recording, merging, files), peak resident memory {meter.peak / 2**20:.0f} MB over {submissions} "
-                  f"submissions; its workers (cluster and sandboxes): {workers:.2f} s CPU per submission")
+                  f"submissions; its workers (cluster and sandboxes): {workers:.2f} s CPU per submission (counted by "
+                  f"{counted}); the whole machine: {whole:.2f} s busy per submission (this benchmark's learners and "
+                  "anything else running included)")
 
         # 6. projection
         learners_at_peak, share, window = PEAK
@@ -329,6 +343,7 @@ def main(argv=None):
         print(json.dumps({"idle": idle_latency, "capacity": capacity, "own_cpu": own, "worker_cpu": workers,
                           "table": table}))
     finally:
+        group.remove()
         shutil.rmtree(scratch, ignore_errors=True)
 
 

@@ -55,8 +55,9 @@ def issue_tokens(course, env, students, instructors=(), db=None):
 class ServiceProcess:
     """`python -m gradlab.grading serve COURSE --port 0 ...` as a process of its own."""
 
-    def __init__(self, course, env, *options, log=None):
+    def __init__(self, course, env, *options, log=None, preexec=None):
         self.course, self.env, self.options = str(course), dict(env), list(options)
+        self.preexec = preexec  # run in the service's process before it starts (a benchmark's control group)
         self.log = log or os.path.join(self.course, f"service-{time.time_ns()}.log")
         self.process = None
         self.reader = None
@@ -68,7 +69,7 @@ class ServiceProcess:
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen([sys.executable, "-m", "gradlab.grading", "serve", self.course, "--port",
                                              "0", *self.options], stdout=subprocess.PIPE, stderr=log, text=True,
-                                            env=self.env, start_new_session=True)
+                                            env=self.env, start_new_session=True, preexec_fn=self.preexec)
         ready = threading.Event()
 
         def read():
