@@ -1,8 +1,8 @@
 """The ideal queue a grading service is measured against: first come, first served on a number of workers, Poisson
 arrivals, each submission holding a worker for its own service time and nothing else (no HTTP, no recording, no
-start-up). No scheduler that grades submissions whole and in turn does better, so its slowdown (latency over the
-service time) at a given load says how much of a service's slowdown is the queue's and how much its own, and how
-many workers a deadline peak needs before the queue alone keeps within a latency goal.
+start-up). It is what any grader that takes submissions in the order they come, one per worker, must show, so its
+slowdown (latency over the service time) at a given load says how much of a service's slowdown is the queue's and
+how much its own, and how many workers a deadline peak needs before the queue alone keeps within a latency goal.
 """
 from __future__ import annotations
 

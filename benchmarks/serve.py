@@ -305,7 +305,7 @@ def main(argv=None):
                       f"{accepted} | {once} | {refused} | {twice} |")
             at80 = min(table, key=lambda row: abs(row[0] - UTILIZATION))
             print(f"\nat {at80[0]:.1f}x capacity, p95 of each submission's latency over its notebook's idle latency: "
-                  f"{at80[6]:.2f}x (goal: within 2x); the ideal queue of {args.workers} workers at that load: "
+                  f"{at80[6]:.2f}x (goal: within {GOAL:g}x); the ideal queue of {args.workers} workers at that load: "
                   + (f"{at80[7]:.2f}x" if at80[7] else "grows"))
 
             # 4. the rush
