@@ -130,12 +130,9 @@ class Run:
         finally:
             engine.dispose()
 
-    def latencies(self, rows):
-        return sorted(rows[i].graded_at - self.sent[i] for i in self.sent)
-
-    def slowdowns(self, rows, idle):
-        """Each submission's latency over the idle latency of the notebook it sent."""
-        return sorted((rows[i].graded_at - self.sent[i]) / idle[self.which[i]] for i in self.sent)
+    def latencies(self, rows, idle=None):
+        """Each submission's latency, sorted; with `idle` (a latency per notebook), over its own notebook's."""
+        return sorted((rows[i].graded_at - self.sent[i]) / (idle[self.which[i]] if idle else 1.0) for i in self.sent)
 
 
 def percentile(values, q):
@@ -289,7 +286,7 @@ def main(argv=None):
                 gaps = [run.rng.expovariate(rate) for _ in range(args.per_rate)]
                 run.arrivals([sum(gaps[:k]) for k in range(len(gaps))])
                 rows = run.graded(db_url)
-                values, slower = run.latencies(rows), run.slowdowns(rows, idle)
+                values, slower = run.latencies(rows), run.latencies(rows, idle)
                 once, twice = recorded_once(db_url, run.sent)
                 submissions += len(run.sent)
                 ideal = queueing.p95(queueing.slowdowns(idle, args.workers, fraction)) if fraction < 1 else None
