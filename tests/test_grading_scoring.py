@@ -1,5 +1,6 @@
 """Scoring: per-parameter credit for backprop from gradlab's check against the grader's own cost, checks scored on
 telling right from wrong, values, and what a student reads."""
+import random
 import sys
 from pathlib import Path
 
@@ -234,16 +235,22 @@ def test_a_checker_that_remembers_what_it_has_seen_gains_nothing():
     assert grade("gradient_check_n", [MEMORIZER]).score == 0
 
 
-def test_the_memory_attack_works_when_cases_are_not_kept_apart():
-    # The attack is real: with every case in one process, remembering networks flags most bugs.
+class _DeclarationOrder(random.Random):
+    def shuffle(self, x):  # the order the cases are declared in: the right networks before their buggy copies
+        pass
+
+
+def test_the_memory_attack_works_when_cases_are_not_kept_apart(monkeypatch):
+    # The attack is real: with every case in one process in the order declared (as before cases were kept apart),
+    # remembering networks flags the bugs. In a random order it would win or lose by chance, which proves nothing.
     import dataclasses
 
-    exercise = DECLARED["test_gradient_check_n"]
-    DECLARED["test_gradient_check_n"] = dataclasses.replace(exercise, keep_cases_apart=False)
-    try:
-        assert grade("gradient_check_n", [MEMORIZER]).score > 0
-    finally:
-        DECLARED["test_gradient_check_n"] = exercise
+    from gradlab.grading.judging import runs
+
+    monkeypatch.setattr(runs.random, "SystemRandom", _DeclarationOrder)
+    monkeypatch.setitem(DECLARED, "test_gradient_check_n",
+                        dataclasses.replace(DECLARED["test_gradient_check_n"], keep_cases_apart=False))
+    assert grade("gradient_check_n", [MEMORIZER]).score > 0
 
 
 @pytest.mark.parametrize("grade_id", ["test_gradient_check", "test_gradient_check_n"])
