@@ -45,14 +45,15 @@ def round_off_found(report, exact):
 
 
 @contextmanager
-def with_noise_sigmas(sigmas):
-    """The bar's multiple of round-off set to `sigmas` for a while (to show what a smaller one would do)."""
-    kept = errorbar.NOISE_SIGMAS
-    errorbar.NOISE_SIGMAS = sigmas
+def with_looks(screen, confirm):
+    """The two looks' bars set to `screen` and `confirm` standard deviations of round-off for a while (to show what
+    other ones would do)."""
+    kept = errorbar.SCREEN_SIGMAS, errorbar.CONFIRM_SIGMAS
+    errorbar.SCREEN_SIGMAS, errorbar.CONFIRM_SIGMAS = screen, confirm
     try:
         yield
     finally:
-        errorbar.NOISE_SIGMAS = kept
+        errorbar.SCREEN_SIGMAS, errorbar.CONFIRM_SIGMAS = kept
 
 
 def _away_from_kinks(parameters, seed):

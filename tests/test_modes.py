@@ -12,10 +12,11 @@ def fixed_calls(parameters):
 
 
 def calls_again(report):
-    """Calls spent measuring rows again at epsilon / 2 and 2 epsilon (only where a gap stood above round-off)."""
+    """Calls spent measuring rows again at epsilon / 2, 2 epsilon and the second look's step (only where a gap stood
+    above the screen)."""
     def again(rows):
         return int(np.sum(~np.isnan(rows.extrapolated) | rows.kink))
-    return 4 * (again(report.measurements) + (again(report.components) if report.mode == "directional" else 0))
+    return 6 * (again(report.measurements) + (again(report.components) if report.mode == "directional" else 0))
 
 
 @pytest.fixture

@@ -8,11 +8,19 @@ A centred difference D(epsilon) is off from the true derivative by
   differences;
 - truncation, about |f'''| epsilon**2 / 6, and kinks (a ReLU or a max exactly at its corner), where no
   derivative exists. Both matter only where a gap stands above round-off: such rows are measured again at
-  epsilon / 2 and 2 epsilon (gradlab.ladder), which sets a kink aside and measures truncation.
+  epsilon / 2, 2 epsilon and 1.125 epsilon (gradlab.ladder), which sets a kink aside, measures truncation and takes
+  a second look.
 The analytic side carries its own rounding, a few eps of its precision.
 
 A row whose gap |analytic - best numerical value| lies within its bar agrees; above it, it disagrees. Rows at a
 kink, or whose step was lost to rounding, cannot be judged and are left out.
+
+Two looks. The first bar is a screen of SCREEN_SIGMAS standard deviations: a row below it agrees. A row above it is
+measured again (gradlab.ladder) and judged on a second look that shares no cost value with the first, against a bar
+of CONFIRM_SIGMAS: a correct row fails only if its round-off stands out twice, independently (about 5e-11 a row
+with the noise measured right, 7e-6 with it under-stated by a third). A row judged on one look alone needs a bar of
+NOISE_SIGMAS for the same safety, and a bug that much larger to show: so are kinks tested, and so are judged the rows
+above the screen beyond the RICHARDSON_ROWS largest of a parameter (a parameter wrong in many entries).
 """
 from __future__ import annotations
 
@@ -21,10 +29,16 @@ import numpy as np
 from . import ladder
 from .modes import steps_taken
 
-# The bar is this many standard deviations of round-off. The noise is measured from the check's own values and
-# may be under-stated by a third; the largest of 1e5 rows' round-off is near 5 standard deviations; 7 keeps a
-# correct gradient under its bars with room, and a bug of about 3 times the check's real error above them.
+# A single look's bar is this many standard deviations of round-off. The noise is measured from the check's own
+# values and may be under-stated by a third; the largest of 1e5 rows' round-off is near 5 standard deviations; 7 keeps
+# a correct gradient under its bars with room. It is the bar of rows judged on one look only: the kink test, and rows
+# above the screen beyond the RICHARDSON_ROWS of their parameter measured again.
 NOISE_SIGMAS = 7
+SCREEN_SIGMAS = 4.5  # the first look's bar: above it, a row is measured again
+CONFIRM_SIGMAS = 4.5  # the second look's bar, in standard deviations of its own round-off
+# What the resolution promises (Report.resolution): a wrong entry shows though the round-off of each look moves it
+# by up to this many standard deviations toward the right value.
+ERROR_SIGMAS = 5
 KINK_SCREEN = 0.5  # one-sided differences that disagree by half a row's gap or more may be a kink: measured again
 RICHARDSON_ROWS = 2  # of the other rows above round-off, the largest gaps of each parameter measured again
 TRUNCATION_SAFETY = 1.5  # rows not measured again get the parameter's largest truncation, times this
@@ -50,7 +64,7 @@ def base_bars(target, rows, noise, epsilon, gradient_eps):
         step[components] = np.nan_to_num(curvature * np.abs(up - down) / 2)
     lost = components & (np.abs(rows.step - 1) > LOST_STEP)
     rest = step + ANALYTIC_EPS * gradient_eps * np.abs(rows.analytic)
-    return NOISE_SIGMAS * round_off(sigma, epsilon) + rest, lost, rest
+    return SCREEN_SIGMAS * round_off(sigma, epsilon) + rest, lost, rest
 
 
 def rows_to_measure_again(rows, gap, bar, lost):
@@ -74,12 +88,16 @@ def judge(target, rows, noise, epsilon, gradient_eps, seed, cost_at_theta):
     gap = rows.gap
     chosen = rows_to_measure_again(rows, gap, bar, lost)
     ladders, calls = ladder.measure(target, rows, chosen, epsilon, seed)
+    # above the screen but not measured again: judged on the one look, with a single look's bar
+    one_look = ~lost & (gap > bar)
+    one_look[chosen] = False
+    bar[one_look] = (bar[one_look] - rest[one_look]) * (NOISE_SIGMAS / SCREEN_SIGMAS) + rest[one_look]
     kink = np.zeros(len(rows), dtype=bool)
     extrapolated, truncation = np.full(len(rows), np.nan), np.full(len(rows), np.nan)
     for row, measured in ladders.items():
         k = int(rows.parameter[row])
         reading = ladder.read(measured, rows, row, noise.of(k), epsilon, cost_at_theta, NOISE_SIGMAS,
-                              _size(target, rows, row))
+                              _size(target, rows, row), CONFIRM_SIGMAS)
         if reading.kink:
             kink[row] = True
         elif np.isfinite(reading.value):

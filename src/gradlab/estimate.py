@@ -38,8 +38,8 @@ def count_calls(parameters, *, samples=5, directions=3):
     """(n, mode -> cost calls) of a full, sampled and directional check of `parameters`.
 
     Each mode also makes PROBE_CALLS calls at theta and noise_calls(parameters) to measure the cost's round-off.
-    The counts leave out what only a failing check (or one at a kink) adds: rows measured again at epsilon / 2
-    and 2 epsilon (4 calls each) where a gap stands above its error bar, and in directional mode
+    The counts leave out what only a failing check (or one at a kink) adds: rows measured again at epsilon / 2,
+    2 epsilon and 1.125 epsilon (6 calls each) where a gap stands above its error bar, and in directional mode
     2 x max(samples, 20) calls for each parameter that fails.
     """
     shapes = layout_of(parameters).shapes if isinstance(parameters, dict) else [np.shape(parameters)]

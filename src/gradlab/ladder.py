@@ -1,7 +1,9 @@
-"""Rows measured again at epsilon / 2 and 2 epsilon: a kink told from a smooth cost, and truncation measured.
+"""Rows measured again at epsilon / 2, 2 epsilon and 1.125 epsilon: a kink told from a smooth cost, truncation
+measured, and a second look.
 
 Where a gap stands above round-off, the cost along the row's axis (or random direction) is taken at
-+/- epsilon / 2 and +/- 2 epsilon as well: with the cost at theta and at +/- epsilon, seven values on one line.
++/- epsilon / 2 and +/- 2 epsilon as well: with the cost at theta and at +/- epsilon, seven values on one line;
+and at +/- 1.125 epsilon, for the second look.
 
 A kink (a ReLU or a max exactly at its corner). The fourth difference of five equally spaced values,
 f(2h) - 4 f(h) + 6 f(0) - 4 f(-h) + f(-2h), is h**4 f'''' on a smooth cost and -2 s h across a kink whose slope
@@ -18,6 +20,13 @@ Truncation. D(h) = f' + c h**2 + ...: Richardson's (4 D(epsilon) - D(2 epsilon))
 with 1.34 times the round-off of D(epsilon) (from epsilon / 2 it would carry 2.69 times: the larger step is
 the quieter partner). The value from epsilon / 2 and epsilon checks it: where the two disagree beyond their
 round-off, the cost is not smooth at this scale (a kink just beyond epsilon, say), and the bar covers both.
+
+A second look. The row was measured again because its first gap stood above a bar of a few standard deviations:
+by a bug, or by the round-off of D(epsilon) itself, about once in 150,000 rows. A value that carries that
+same round-off (Richardson's from epsilon, say) would stand above its bar again whenever the first one did, so the
+row is judged on a value that shares no cost value with the first: the centred difference at CONFIRM epsilon (other
+points, so other rounding) less its truncation, measured from epsilon / 2 and 2 epsilon alone. Round-off makes a
+correct row fail only if it stands out in both, independently; a bug stands out in both.
 """
 from __future__ import annotations
 
@@ -35,6 +44,10 @@ ONE_SIDE = 0.25  # a backprop value this close (a share of the gap) to a one-sid
 WEIGHTS = np.array([1.0, 4.0, 6.0, 4.0, 1.0])
 KINK_SHOWS = 1.0 - 2.0 / 16.0 - SMOOTH_SLACK * 2.0 / 16.0
 AGAIN = np.sqrt(16.25) / 3  # Richardson's value from epsilon and 2 epsilon: this many times D(epsilon)'s round-off
+CONFIRM = 1.125  # the second look's step over epsilon: other points, and nearly the same truncation
+# the truncation c h**2 measured from epsilon / 2 and 2 epsilon: (D(2 e) - D(e / 2)) / (4 - 1 / 4), with round-off
+# sqrt(1 / 4 + 4) / 3.75 that of D(epsilon); the second look's value, D(CONFIRM e) less CONFIRM**2 times it, carries
+SECOND_LOOK = float(np.sqrt(1 / CONFIRM ** 2 + (CONFIRM ** 2 * np.sqrt(4.25) / 3.75) ** 2))  # times D(e)'s round-off
 
 
 @dataclass(frozen=True)
@@ -46,42 +59,51 @@ class Ladder:
     double: tuple  # (plus, minus) at 2 epsilon
     taken: tuple  # (at epsilon / 2, at epsilon, at 2 epsilon): mean step over the step meant
     off: tuple  # (at epsilon / 2, at epsilon, at 2 epsilon): |up - h| + |down - h|, or the directions' slips
+    second: tuple = (np.nan, np.nan, 1.0)  # (plus, minus, taken) at CONFIRM epsilon: the second look
 
 
 @dataclass(frozen=True)
 class Reading:
     kink: bool
-    value: float = np.nan  # the best value of the derivative (Richardson's)
-    bar: float = np.nan  # its error bar from round-off and the truncation Richardson leaves
+    value: float = np.nan  # the best value of the derivative (the second look's, or Richardson's)
+    bar: float = np.nan  # its error bar from round-off and the truncation left in it
     truncation: float = np.nan  # the truncation of D(epsilon)
+    second_look: bool = False  # value and bar are the second look's (independent of D(epsilon))
 
 
 def measure(target, rows, indices, epsilon, seed):
-    """row -> Ladder for each row index given, and the cost calls made (4 per row)."""
+    """row -> Ladder for each row index given, and the cost calls made (6 per row)."""
     found = {}
     for row in indices:
         half = costs_at(target, rows, row, epsilon / 2, seed)
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            # beyond the caller's epsilon the cost may leave its domain (a log of a negative number): that is
-            # a value we cannot use, not an error of the caller's, and nothing of it may reach stderr
-            warnings.simplefilter("ignore")
-            try:
-                double = costs_at(target, rows, row, 2 * epsilon, seed)
-            except Exception:
-                double = (np.nan, np.nan, np.nan, np.nan)
+        double, second = _beyond(target, rows, row, 2 * epsilon, seed), _beyond(target, rows, row, CONFIRM * epsilon, seed)
         if rows.position[row] >= 0:
             up, down = steps_taken(target, np.array([rows.position[row]]), epsilon)
             middle = (float((up[0] + down[0]) / (2 * epsilon)), float(abs(up[0] - epsilon) + abs(down[0] - epsilon)))
         else:
             middle = (1.0, float(rows.slip[row]) * 2 * epsilon / max(_gradient_norm(target, rows, row), 1e-300))
-        found[int(row)] = Ladder(half[:2], double[:2], (half[2], middle[0], double[2]), (half[3], middle[1], double[3]))
-    return found, 4 * len(found)
+        found[int(row)] = Ladder(half[:2], double[:2], (half[2], middle[0], double[2]), (half[3], middle[1], double[3]),
+                                 second[:3])
+    return found, 6 * len(found)
 
 
-def read(ladder, rows, row, sigma, epsilon, cost_at_theta, sigmas, gradient):
-    """What a row's ladder shows: a kink, or Richardson's value with its bar. sigma: the cost's noise for this
-    row; sigmas: how many standard deviations a bar spans; gradient: the size of the derivative along the row
-    (for the rounding of the steps)."""
+def _beyond(target, rows, row, h, seed):
+    """costs_at beyond the caller's epsilon, NaN where the cost is not finite there."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        # beyond the caller's epsilon the cost may leave its domain (a log of a negative number): that is
+        # a value we cannot use, not an error of the caller's, and nothing of it may reach stderr
+        warnings.simplefilter("ignore")
+        try:
+            return costs_at(target, rows, row, h, seed)
+        except Exception:
+            return (np.nan, np.nan, np.nan, np.nan)
+
+
+def read(ladder, rows, row, sigma, epsilon, cost_at_theta, sigmas, gradient, confirm_sigmas=None):
+    """What a row's ladder shows: a kink, or the best value of the derivative with its bar (the second look's
+    where the cost is smooth at this scale). sigma: the cost's noise for this row; sigmas: how many standard
+    deviations a bar spans (confirm_sigmas: the second look's bar, default sigmas); gradient: the size of the
+    derivative along the row (for the rounding of the steps)."""
     e = epsilon
     plus, minus = rows.plus[row], rows.minus[row]
     (half_plus, half_minus), (double_plus, double_minus) = ladder.half, ladder.double
@@ -109,7 +131,7 @@ def read(ladder, rows, row, sigma, epsilon, cost_at_theta, sigmas, gradient):
     if not could_show and rows.position[row] >= 0 and _one_sided(rows, row, gap, jump) and (
             not has_double or _same_side_at_double(ladder, rows, row, gap, sigma * sigmas, e, cost_at_theta, gradient)):
         return Reading(kink=True)
-    return _richardson(rows, row, ladder, sigma, e, sigmas, has_double)
+    return _richardson(rows, row, ladder, sigma, e, sigmas, has_double, confirm_sigmas)
 
 
 def _one_sided(rows, row, gap, jump):
@@ -132,7 +154,7 @@ def _same_side_at_double(ladder, rows, row, gap, spread, e, cost_at_theta, gradi
     return bool(abs(a - side) <= ONE_SIDE * gap + noise)
 
 
-def _richardson(rows, row, ladder, sigma, e, sigmas, has_double):
+def _richardson(rows, row, ladder, sigma, e, sigmas, has_double, confirm_sigmas=None):
     sigma_d = sigma / (np.sqrt(2.0) * e)  # round-off of D(epsilon); D(h) carries epsilon / h times that
     d_half = (ladder.half[0] - ladder.half[1]) / (e * ladder.taken[0])
     d_one = rows.numerical[row] / ladder.taken[1]
@@ -145,6 +167,12 @@ def _richardson(rows, row, ladder, sigma, e, sigmas, has_double):
     truncation = abs(d_double - d_one) / 3
     apart = abs(from_half - from_double)  # round-off sqrt(64 + 25 + 1 / 4) / 3 sigma_d
     if apart <= sigmas * np.sqrt(89.25) / 3 * sigma_d + HIGHER_ORDER * truncation:
+        plus, minus, taken = ladder.second
+        if confirm_sigmas is not None and np.isfinite(plus) and np.isfinite(minus):
+            c_h2 = (d_double - d_half) / 3.75  # the truncation c epsilon**2, from neither D(epsilon) nor the second look
+            value = (plus - minus) / (2 * CONFIRM * e * taken) - CONFIRM ** 2 * c_h2
+            return Reading(False, value, confirm_sigmas * SECOND_LOOK * sigma_d
+                           + HIGHER_ORDER * CONFIRM ** 2 * truncation, truncation, second_look=True)
         return Reading(False, from_double, sigmas * AGAIN * sigma_d + HIGHER_ORDER * truncation,
                        truncation)
     # not smooth at this scale: the value from the smaller steps, with a bar that reaches the other one

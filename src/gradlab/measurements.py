@@ -22,7 +22,7 @@ class Measurements:
     slip: np.ndarray  # directions: how far rounding the perturbed block can move D (NaN for components)
     number: np.ndarray  # directions: which direction of its parameter (-1 for components)
     bar: np.ndarray  # the error bar: how far the best numerical value may be from the true derivative
-    extrapolated: np.ndarray  # Richardson's value where the row was measured at epsilon / 2 and 2 epsilon, else NaN
+    extrapolated: np.ndarray  # the value of the row's second look (or Richardson's) where it was measured again, else NaN
     truncation: np.ndarray  # the truncation of D(epsilon) measured there, else NaN
     plus: np.ndarray  # the cost at theta + epsilon (along the row's axis or direction)
     minus: np.ndarray  # and at theta - epsilon

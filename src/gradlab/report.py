@@ -14,7 +14,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .ladder import AGAIN
+from . import errorbar
+from .ladder import SECOND_LOOK
 from .measurements import Measurements  # noqa: F401  (part of the report's public vocabulary)
 from .tolerance import tolerance_for, verdict as course_scale
 
@@ -242,20 +243,25 @@ class GradCheckReport:
     @cached_property
     def resolution(self):
         """An entry (in directional mode, a derivative along a random direction) off by more than this would
-        show, over every judged row. A wrong row's gap stands above its first bar, so it is measured again and
-        judged on Richardson's value, whose bar is AGAIN (1.34) times as wide in round-off; the gap must stand
-        above that bar (CLEARLY_ABOVE of them in a parameter whose bars are coarse) though the value itself be off
-        by up to the first bar. So: (AGAIN + 1) times a row's bar, (3 AGAIN + 1) where coarse; a row already
-        measured again has its final bar: twice it, four times where coarse. Twice the first bar alone was short:
-        of 1,200 single-row bugs at 1.01 times it on costs of normal round-off, one passed."""
+        show, over every judged row. A wrong row's first gap stands above the screen, so it is measured again and
+        judged on the second look (gradlab.errorbar), whose round-off is SECOND_LOOK (1.13) times the first's and
+        whose bar spans CONFIRM_SIGMAS of it; its gap must stand above that bar (CLEARLY_ABOVE of them in a
+        parameter whose bars are coarse) though each look be off by up to ERROR_SIGMAS standard deviations. In
+        units of a first bar: the larger of 1 + ERROR / SCREEN and SECOND_LOOK (clear CONFIRM + ERROR) / SCREEN
+        (2.38 times it, 5.39 where coarse); a row already measured again has its final bar: clear plus the larger
+        of ERROR / CONFIRM and 1 times it (a value of one look keeps a bar that spans its error). Checked by
+        single-row bugs at just over the stated resolution on costs of normal round-off (tests/test_errorbars.py)."""
         m = self.measurements
-        again = np.where(np.isnan(m.extrapolated), AGAIN, 1.0)
         widest = 0.0
         for k, name in enumerate(self.layout.names):
             mine = m.judged & (m.parameter == k)
             if np.any(mine):
                 clear = CLEARLY_ABOVE if self.coarse[name] else 1.0
-                widest = max(widest, float(np.max((clear * again[mine] + 1) * m.bar[mine])))
+                screen, confirm, error = errorbar.SCREEN_SIGMAS, errorbar.CONFIRM_SIGMAS, errorbar.ERROR_SIGMAS
+                first = max(1 + error / screen, SECOND_LOOK * (clear * confirm + error) / screen)
+                again = clear + max(1.0, error / confirm)
+                factor = np.where(np.isnan(m.extrapolated[mine]), first, again)
+                widest = max(widest, float(np.max(factor * m.bar[mine])))
         return widest
 
     @property
