@@ -59,7 +59,7 @@ class Ladder:
     double: tuple  # (plus, minus) at 2 epsilon
     taken: tuple  # (at epsilon / 2, at epsilon, at 2 epsilon): mean step over the step meant
     off: tuple  # (at epsilon / 2, at epsilon, at 2 epsilon): |up - h| + |down - h|, or the directions' slips
-    second: tuple = (np.nan, np.nan, 1.0)  # (plus, minus, taken) at CONFIRM epsilon: the second look
+    second: tuple  # (plus, minus, taken) at CONFIRM epsilon: the second look
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,6 @@ class Reading:
     value: float = np.nan  # the best value of the derivative (the second look's, or Richardson's)
     bar: float = np.nan  # its error bar from round-off and the truncation left in it
     truncation: float = np.nan  # the truncation of D(epsilon)
-    second_look: bool = False  # value and bar are the second look's (independent of D(epsilon))
 
 
 def measure(target, rows, indices, epsilon, seed):
@@ -99,10 +98,10 @@ def _beyond(target, rows, row, h, seed):
             return (np.nan, np.nan, np.nan, np.nan)
 
 
-def read(ladder, rows, row, sigma, epsilon, cost_at_theta, sigmas, gradient, confirm_sigmas=None):
+def read(ladder, rows, row, sigma, epsilon, cost_at_theta, sigmas, gradient, confirm_sigmas):
     """What a row's ladder shows: a kink, or the best value of the derivative with its bar (the second look's
     where the cost is smooth at this scale). sigma: the cost's noise for this row; sigmas: how many standard
-    deviations a bar spans (confirm_sigmas: the second look's bar, default sigmas); gradient: the size of the
+    deviations a bar of one look spans, confirm_sigmas the second look's; gradient: the size of the
     derivative along the row (for the rounding of the steps)."""
     e = epsilon
     plus, minus = rows.plus[row], rows.minus[row]
@@ -154,7 +153,7 @@ def _same_side_at_double(ladder, rows, row, gap, spread, e, cost_at_theta, gradi
     return bool(abs(a - side) <= ONE_SIDE * gap + noise)
 
 
-def _richardson(rows, row, ladder, sigma, e, sigmas, has_double, confirm_sigmas=None):
+def _richardson(rows, row, ladder, sigma, e, sigmas, has_double, confirm_sigmas):
     sigma_d = sigma / (np.sqrt(2.0) * e)  # round-off of D(epsilon); D(h) carries epsilon / h times that
     d_half = (ladder.half[0] - ladder.half[1]) / (e * ladder.taken[0])
     d_one = rows.numerical[row] / ladder.taken[1]
@@ -168,11 +167,11 @@ def _richardson(rows, row, ladder, sigma, e, sigmas, has_double, confirm_sigmas=
     apart = abs(from_half - from_double)  # round-off sqrt(64 + 25 + 1 / 4) / 3 sigma_d
     if apart <= sigmas * np.sqrt(89.25) / 3 * sigma_d + HIGHER_ORDER * truncation:
         plus, minus, taken = ladder.second
-        if confirm_sigmas is not None and np.isfinite(plus) and np.isfinite(minus):
+        if np.isfinite(plus) and np.isfinite(minus):
             c_h2 = (d_double - d_half) / 3.75  # the truncation c epsilon**2, from neither D(epsilon) nor the second look
             value = (plus - minus) / (2 * CONFIRM * e * taken) - CONFIRM ** 2 * c_h2
             return Reading(False, value, confirm_sigmas * SECOND_LOOK * sigma_d
-                           + HIGHER_ORDER * CONFIRM ** 2 * truncation, truncation, second_look=True)
+                           + HIGHER_ORDER * CONFIRM ** 2 * truncation, truncation)
         return Reading(False, from_double, sigmas * AGAIN * sigma_d + HIGHER_ORDER * truncation,
                        truncation)
     # not smooth at this scale: the value from the smaller steps, with a bar that reaches the other one
