@@ -248,7 +248,7 @@ class GradCheckReport:
         whose bar spans CONFIRM_SIGMAS of it; its gap must stand above that bar (CLEARLY_ABOVE of them in a
         parameter whose bars are coarse) though each look be off by up to ERROR_SIGMAS standard deviations. In
         units of a first bar: the larger of 1 + ERROR / SCREEN and SECOND_LOOK (clear CONFIRM + ERROR) / SCREEN
-        (2.38 times it, 5.39 where coarse); a row already measured again has its final bar: clear plus the larger
+        (2.38 times it, 4.64 where coarse); a row already measured again has its final bar: clear plus the larger
         of ERROR / CONFIRM and 1 times it (a value of one look keeps a bar that spans its error). Checked by
         single-row bugs at just over the stated resolution on costs of normal round-off (tests/test_errorbars.py)."""
         m = self.measurements
