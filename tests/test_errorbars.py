@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import gradlab
-from gradlab import errorbar, noise
+from gradlab import errorbar, ladder, noise
 
 
 def point_noise(theta, size):
@@ -108,7 +108,7 @@ def test_truncation_is_measured_where_it_matters_and_matches_the_truth():
     assert np.allclose(m.truncation, a * epsilon ** 2, rtol=0.05)
     # every row's true error is within its bar (the second look's value, exact for a cubic)
     assert np.all(np.abs(m.reference - 3 * a * theta ** 2) <= m.bar)
-    assert report.calls == 2 * 12 + gradlab.check.PROBE_CALLS + noise.noise_calls(1) + 6 * measured.sum()
+    assert report.calls == 2 * 12 + gradlab.check.PROBE_CALLS + noise.noise_calls(1) + ladder.CALLS_PER_ROW * measured.sum()
 
 
 def test_a_smooth_gap_whose_one_sided_differences_disagree_is_not_a_kink():

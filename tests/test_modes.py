@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import gradlab
-from gradlab import bugs, models, parallel
+from gradlab import bugs, ladder, models, parallel
 from gradlab.check import PROBE_CALLS
 from gradlab.noise import noise_calls
 
@@ -16,7 +16,7 @@ def calls_again(report):
     above the screen)."""
     def again(rows):
         return int(np.sum(~np.isnan(rows.extrapolated) | rows.kink))
-    return 6 * (again(report.measurements) + (again(report.components) if report.mode == "directional" else 0))
+    return ladder.CALLS_PER_ROW * (again(report.measurements) + (again(report.components) if report.mode == "directional" else 0))
 
 
 @pytest.fixture

@@ -45,9 +45,12 @@ WEIGHTS = np.array([1.0, 4.0, 6.0, 4.0, 1.0])
 KINK_SHOWS = 1.0 - 2.0 / 16.0 - SMOOTH_SLACK * 2.0 / 16.0
 AGAIN = np.sqrt(16.25) / 3  # Richardson's value from epsilon and 2 epsilon: this many times D(epsilon)'s round-off
 CONFIRM = 1.125  # the second look's step over epsilon: other points, and nearly the same truncation
-# the truncation c h**2 measured from epsilon / 2 and 2 epsilon: (D(2 e) - D(e / 2)) / (4 - 1 / 4), with round-off
-# sqrt(1 / 4 + 4) / 3.75 that of D(epsilon); the second look's value, D(CONFIRM e) less CONFIRM**2 times it, carries
-SECOND_LOOK = float(np.sqrt(1 / CONFIRM ** 2 + (CONFIRM ** 2 * np.sqrt(4.25) / 3.75) ** 2))  # times D(e)'s round-off
+CALLS_PER_ROW = 6  # a row measured again: the cost at +/- epsilon / 2, 2 epsilon and CONFIRM epsilon
+APART_H2 = 2.0 ** 2 - 0.5 ** 2  # the h**2 coefficients of D(2 epsilon) and D(epsilon / 2) apart
+# the truncation c epsilon**2 measured from epsilon / 2 and 2 epsilon: (D(2 e) - D(e / 2)) / APART_H2, with round-off
+# sqrt(1 / 4 + 4) / APART_H2 that of D(epsilon); the second look's value, D(CONFIRM e) less CONFIRM**2 times it,
+# carries this many times D(epsilon)'s round-off:
+SECOND_LOOK = float(np.sqrt(1 / CONFIRM ** 2 + (CONFIRM ** 2 * np.sqrt(0.5 ** 2 + 2.0 ** 2) / APART_H2) ** 2))
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class Reading:
 
 
 def measure(target, rows, indices, epsilon, seed):
-    """row -> Ladder for each row index given, and the cost calls made (6 per row)."""
+    """row -> Ladder for each row index given, and the cost calls made (CALLS_PER_ROW per row)."""
     found = {}
     for row in indices:
         half = costs_at(target, rows, row, epsilon / 2, seed)
@@ -83,7 +86,7 @@ def measure(target, rows, indices, epsilon, seed):
             middle = (1.0, float(rows.slip[row]) * 2 * epsilon / max(_gradient_norm(target, rows, row), 1e-300))
         found[int(row)] = Ladder(half[:2], double[:2], (half[2], middle[0], double[2]), (half[3], middle[1], double[3]),
                                  second[:3])
-    return found, 6 * len(found)
+    return found, CALLS_PER_ROW * len(found)
 
 
 def _beyond(target, rows, row, h, seed):
@@ -168,7 +171,7 @@ def _richardson(rows, row, ladder, sigma, e, sigmas, has_double, confirm_sigmas)
     if apart <= sigmas * np.sqrt(89.25) / 3 * sigma_d + HIGHER_ORDER * truncation:
         plus, minus, taken = ladder.second
         if np.isfinite(plus) and np.isfinite(minus):
-            c_h2 = (d_double - d_half) / 3.75  # the truncation c epsilon**2, from neither D(epsilon) nor the second look
+            c_h2 = (d_double - d_half) / APART_H2  # the truncation c epsilon**2, from neither D(epsilon) nor this look
             value = (plus - minus) / (2 * CONFIRM * e * taken) - CONFIRM ** 2 * c_h2
             return Reading(False, value, confirm_sigmas * SECOND_LOOK * sigma_d
                            + HIGHER_ORDER * CONFIRM ** 2 * truncation, truncation)
