@@ -2,6 +2,7 @@
 
     python benchmarks/hard_family.py          # right answers (below)
     python benchmarks/hard_family.py --bars   # how wide the error bars are, and what makes them so
+    python benchmarks/hard_family.py --noise  # the noise measured against the noise the rows carry
 
 Each case of the family is checked with its correct gradient, with each of its realistic bugs as written, and
 with each bug scaled to twice the resolution gradlab's full check of the correct gradient states. A right answer:
@@ -25,6 +26,11 @@ found compares with the noise measured, and the largest correct gap in standard 
 round-off (a row above errorbar.SCREEN_SIGMAS = 4.5 is measured again, and fails only if its second look stands
 above CONFIRM_SIGMAS too). Then the same checks, and costs whose round-off is normal noise of known size over 1,000
 and 10,000 components, with both looks' bars lowered (LOOKS).
+
+--noise: for every parameter with 10 judged rows or more in a full check of either family, the noise its rows carry
+(from |centred difference - exact|) against what each way of measuring it finds: gradlab's, and lines that sample
+the parameter otherwise (tests/bar_makeup.py). A bar is as safe as its noise is never far below the rows' own: an
+estimator nearer on the median but lower in its worst case would buy narrower bars with false FAILs.
 """
 from __future__ import annotations
 
@@ -39,7 +45,8 @@ import gradlab
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import hard_family as F  # noqa: E402
-from bar_makeup import gaussian_round_off, makeup, old_family, round_off_found, with_looks  # noqa: E402
+from bar_makeup import (LINES_PER_PARAMETER, gaussian_round_off, makeup, noise_estimators, old_family,  # noqa: E402
+                        round_off_found, with_looks)
 
 LOOKS = (4.5, 4, 3.5, 3)  # the two looks' bars tried, in standard deviations of round-off (gradlab's: 4.5)
 COURSE_EPSILON, COURSE_THRESHOLD = 1e-7, 2e-7
@@ -167,7 +174,7 @@ def bars():
     print("| family | case | mode | rows | resolution / real error | widest bar: round-off, step, backprop, "
           "measured again, truncation (%) | round-off found / measured | largest correct gap (sigmas) |")
     print("|---|---|---|---|---|---|---|---|")
-    ratios = {"harder": [], "older": []}
+    ratios, known = {"harder": [], "older": []}, {"harder": [], "older": []}
     for item in list(hard_checks()) + list(older_checks()):
         family, label, mode, _, cost, parameters, gradients, exact, _ = item
         report = check(item)
@@ -177,12 +184,15 @@ def bars():
         ratio = report.resolution / real if report.passed and real > 0 else float("nan")
         if np.isfinite(ratio):
             ratios[family].append(ratio)
+            known[family].append(ratio * found)
         print(f"| {family} | {label} | {mode} | {int(report.measurements.judged.sum())} | "
               + (f"{ratio:.1f}" if np.isfinite(ratio) else report.outcome)
               + f" | {', '.join(f'{100 * x:.0f}' for x in shares)} | {found:.2f} | {largest:.1f} |")
     for family, values in ratios.items():
         print(f"\n{family} family, {len(values)} passing checks of a correct gradient: resolution / real error median "
-              f"{np.median(values):.1f}, from {np.min(values):.1f} to {np.max(values):.1f}")
+              f"{np.median(values):.1f}, from {np.min(values):.1f} to {np.max(values):.1f}; had the noise measured been"
+              f" what the rows carry, {np.median(known[family]):.1f}, from {np.min(known[family]):.1f} to "
+              f"{np.max(known[family]):.1f}")
     print("\n| both looks' bars (sigmas) | harder: median (max) resolution / real error | older: median (max) | "
           "false FAILs, harder (3 seeds x 3 modes) | older | normal round-off, 1,000 components (5 seeds) "
           "| 10,000 components (5 seeds) |")
@@ -204,8 +214,30 @@ def bars():
               f"{fails['older']} | {normal[0]} | {normal[1]} |")
 
 
+def noise_table():
+    found = []
+    for item in [item for item in hard_checks() if item[2] == "full"] + list(older_checks()):
+        _, _, _, _, cost, parameters, gradients, exact, _ = item
+        found += noise_estimators(check(item), cost, parameters, gradients, exact)
+    calls = {"gradlab": "12 max(P + 1, 6) in all", "pooled": "(the same lines)", "own line": "12"}
+    print(f"{len(found)} parameters with 10 judged rows or more (full checks, both families); each estimator's figure "
+          "over the noise the rows carry\n")
+    print("| estimator | cost calls per parameter | median | 10th percentile | lowest | below 2/3 |")
+    print("|---|---|---|---|---|---|")
+    for name in found[0][1]:
+        ratio = np.array([figures[name] / carried for carried, figures in found])
+        ratio = ratio[np.isfinite(ratio)]
+        lines = LINES_PER_PARAMETER * (24 if "centred" in name else 12)
+        print(f"| {name} | {calls.get(name, f'{lines} ({LINES_PER_PARAMETER} lines)')} | {np.median(ratio):.2f} | "
+              f"{np.percentile(ratio, 10):.2f} | {ratio.min():.2f} | {np.mean(ratio < 2 / 3):.0%} |")
+
+
 if __name__ == "__main__":
-    if "--bars" in sys.argv[1:]:
+    if "--noise" in sys.argv[1:]:
+        started = time.perf_counter()
+        noise_table()
+        print(f"\n{time.perf_counter() - started:.0f} s")
+    elif "--bars" in sys.argv[1:]:
         started = time.perf_counter()
         bars()
         print(f"\n{time.perf_counter() - started:.0f} s")

@@ -1,12 +1,13 @@
 """What a check's error bars are made of, against the round-off its centred differences really carry: for
-benchmarks/hard_family.py --bars. Also the older family of correct gradients (tests/test_verdicts.py's networks) at
-seeded points, and costs whose round-off is normal noise of a known size."""
+benchmarks/hard_family.py --bars, and ways of measuring the noise beside gradlab's for --noise. Also the older family
+of correct gradients (tests/test_verdicts.py's networks) at seeded points, and costs whose round-off is normal noise
+of a known size."""
 import hashlib
 from contextlib import contextmanager
 
 import numpy as np
 
-from gradlab import course, errorbar, models
+from gradlab import course, errorbar, models, noise
 from gradlab.target import CheckTarget
 
 
@@ -110,3 +111,76 @@ def gaussian_round_off(n, seed, size=1e-10):
     rng = np.random.default_rng(seed)
     a, theta = rng.uniform(0.5, 2.0, n), rng.standard_normal(n)
     return (lambda t: float(0.5 * np.sum(a * t ** 2) + 3.0 + _normal_noise(t, size))), theta, a * theta
+
+
+# -- the noise measured against the noise the rows carry -------------------------------------------------------------
+LINES_PER_PARAMETER = 4  # for the estimators that sample components or directions of a parameter
+
+
+def _ecnoise_line(target, direction, step, centred):
+    """ECnoise on POINTS values along `direction`: the cost itself (one-sided, as gradlab.noise does), or
+    J(theta + k step d) - J(theta - k step d), what a centred difference carries (its figure divided by sqrt 2, to be a
+    cost's noise). NaN when no clear noise level shows."""
+    flat, pristine = target.flat, target.pristine.reshape(-1)
+    values = []
+    try:
+        for k in range(1, noise.POINTS + 1):
+            flat[:] = pristine + (k * step) * direction
+            up = target.evaluate()
+            if centred:
+                flat[:] = pristine - (k * step) * direction
+                up -= target.evaluate()
+            values.append(up)
+    finally:
+        flat[:] = pristine
+    sigma, _ = noise.noise_levels(np.array(values))
+    if sigma is None:
+        return np.nan
+    return sigma / np.sqrt(2.0) if centred else sigma
+
+
+def noise_estimators(report, cost, parameters, gradients, exact, least_rows=10):
+    """For each parameter with at least `least_rows` judged rows: (the noise its rows carry, {estimator: its figure}).
+    The rows' noise is the root mean square of |centred difference - exact| over them, times sqrt(2) epsilon (the
+    cost's noise that gives it). Estimators: gradlab's (the larger of the parameter's own line and the pooled
+    figure), the pooled figure and the own line alone, and LINES_PER_PARAMETER seeded lines of each kind: centred
+    along a component (what a component's row carries, at its own coordinate), one-sided along a component, centred
+    along a random direction in the parameter."""
+    from hard_family import on_rows
+
+    m = report.measurements
+    truth = on_rows(report, {name: exact["d" + name] for name in report.layout.names})
+    target = CheckTarget(cost, parameters, gradients)
+    found = []
+    try:
+        pristine = target.pristine.reshape(-1)
+        for k, name in enumerate(report.layout.names):
+            mine = m.judged & (m.parameter == k)
+            if mine.sum() < least_rows:
+                continue
+            carried = float(np.sqrt(np.mean((m.numerical - truth)[mine] ** 2)) * np.sqrt(2.0) * report.epsilon)
+            block = target.layout.slice(name)
+            scale = max(1.0, float(np.sqrt(np.mean(pristine[block].astype(np.float64) ** 2))))
+            step = np.sqrt(float(np.finfo(target.dtype).eps)) * scale
+            rng = np.random.default_rng([k, 11])
+            figures = {"gradlab": report.noise.of(k), "pooled": report.noise.sigma}
+            lines = {"component, centred": [], "component, one-sided": [], "direction, centred": [],
+                     "direction, one-sided": []}
+            for _ in range(LINES_PER_PARAMETER):
+                component = np.zeros(pristine.size)
+                component[block.start + int(rng.integers(block.stop - block.start))] = 1.0
+                direction = np.zeros(pristine.size)
+                direction[block] = rng.standard_normal(block.stop - block.start)
+                direction /= np.linalg.norm(direction)
+                for kind, along in (("component", component), ("direction", direction)):
+                    for centred, how in ((True, "centred"), (False, "one-sided")):
+                        lines[f"{kind}, {how}"].append(_ecnoise_line(target, along, step, centred))
+            figures["own line"] = lines["direction, one-sided"][0]
+            for kind, values in lines.items():
+                values = np.array(values)
+                figures[kind] = float(np.sqrt(np.mean(values[np.isfinite(values)] ** 2))) if np.any(
+                    np.isfinite(values)) else np.nan
+            found.append((carried, figures))
+    finally:
+        target.restore()
+    return found
