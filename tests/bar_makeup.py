@@ -118,22 +118,14 @@ LINES_PER_PARAMETER = 4  # for the estimators that sample components or directio
 
 
 def _ecnoise_line(target, direction, step, centred):
-    """ECnoise on POINTS values along `direction`: the cost itself (one-sided, as gradlab.noise does), or
-    J(theta + k step d) - J(theta - k step d), what a centred difference carries (its figure divided by sqrt 2, to be a
-    cost's noise). NaN when no clear noise level shows."""
+    """ECnoise on POINTS values along `direction` (gradlab.noise's own points): the cost itself (one-sided, as
+    gradlab.noise does), or J(theta + k step d) - J(theta - k step d), what a centred difference carries (its figure
+    divided by sqrt 2, to be a cost's noise). NaN when no clear noise level shows."""
     flat, pristine = target.flat, target.pristine.reshape(-1)
-    values = []
-    try:
-        for k in range(1, noise.POINTS + 1):
-            flat[:] = pristine + (k * step) * direction
-            up = target.evaluate()
-            if centred:
-                flat[:] = pristine - (k * step) * direction
-                up -= target.evaluate()
-            values.append(up)
-    finally:
-        flat[:] = pristine
-    sigma, _ = noise.noise_levels(np.array(values))
+    values = noise._along(target, flat, pristine, direction, step)
+    if centred:
+        values = values - noise._along(target, flat, pristine, -direction, step)
+    sigma, _ = noise.noise_levels(values)
     if sigma is None:
         return np.nan
     return sigma / np.sqrt(2.0) if centred else sigma
@@ -143,9 +135,9 @@ def noise_estimators(report, cost, parameters, gradients, exact, least_rows=10):
     """For each parameter with at least `least_rows` judged rows: (the noise its rows carry, {estimator: its figure}).
     The rows' noise is the root mean square of |centred difference - exact| over them, times sqrt(2) epsilon (the
     cost's noise that gives it). Estimators: gradlab's (the larger of the parameter's own line and the pooled
-    figure), the pooled figure and the own line alone, and LINES_PER_PARAMETER seeded lines of each kind: centred
-    along a component (what a component's row carries, at its own coordinate), one-sided along a component, centred
-    along a random direction in the parameter."""
+    figure), the pooled figure alone, one line in the parameter alone (the first of the one-sided direction lines),
+    and LINES_PER_PARAMETER seeded lines of each kind, pooled: along a component (what a component's row carries) or
+    a random direction in the parameter, each centred or one-sided."""
     from hard_family import on_rows
 
     m = report.measurements

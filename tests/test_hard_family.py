@@ -25,9 +25,9 @@ BUGS = [pytest.param(case, bug, id=f"{case.label}-{bug}".replace(" ", "_"))
 # each look off by up to 5 standard deviations of its round-off: 2.38 first bars, 10.7 standard deviations) over the
 # check's real numerical error (the largest |centred difference - exact value| over its rows). Over this family it
 # is 2.7 to 18 times, 7.0 at the median (10.2 and up to 27 with one look of 7 standard deviations); the real error
-# is 2 to 3 standard deviations over tens of rows; had the noise measured been what the rows carry, the median would
-# be 6.3, and the noise is measured 1.34 times high at the median because every nearer estimate tried falls to a half
-# or a third of the truth somewhere (benchmarks/hard_family.py --bars, --noise).
+# is about 2 measured standard deviations (the largest of the rows' draws); had the noise measured been what the rows
+# carry, the median would be 6.3, and the noise is measured 1.34 times high at the median because every nearer
+# estimate tried falls to a half or a third of the truth somewhere (benchmarks/hard_family.py --bars, --noise).
 RESOLUTION_LIMIT = 20
 MEDIAN_LIMIT = 8
 NOISE_FLOOR = 0.6  # the least a parameter's noise figure may be of what its rows carry (see the test)
